@@ -1,0 +1,60 @@
+# sagemaker-byoc: one job.yaml -> Dockerfile, train, build_and_push.sh, create_training_job.json.
+# Every target runs the compiler from the virtualenv in .venv/, made on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+JOB    ?=
+OUT    ?=
+EXAMPLES := $(sort $(wildcard examples/*/job.yaml))
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z_-]+:.*## / { printf "  %-14s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+# The runtime virtualenv: remade when requirements.txt changes.
+$(VENV)/.runtime: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: Python 3.11 or newer is needed (PYTHON=$(PYTHON))" >&2; exit 2; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+# The test virtualenv: the runtime one plus test and lint tools.
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+.PHONY: venv
+venv: $(VENV)/.dev ## Create .venv with every dependency
+
+.PHONY: compile
+compile: $(VENV)/.runtime ## Render a job: make compile JOB=path/job.yaml [OUT=dir]
+	@test -n "$(JOB)" || { echo "usage: make compile JOB=path/to/job.yaml [OUT=dir]" >&2; exit 2; }
+	$(PY) -m compiler compile "$(JOB)" $(if $(OUT),-o "$(OUT)")
+
+.PHONY: validate
+validate: $(VENV)/.runtime ## Validate a job without writing: make validate JOB=path/job.yaml
+	@test -n "$(JOB)" || { echo "usage: make validate JOB=path/to/job.yaml" >&2; exit 2; }
+	$(PY) -m compiler validate "$(JOB)"
+
+.PHONY: check
+check: $(VENV)/.runtime ## Fail if any example's committed generated/ differs from a fresh render
+	@rc=0; for job in $(EXAMPLES); do $(PY) -m compiler check "$$job" || rc=1; done; exit $$rc
+
+.PHONY: regen
+regen: $(VENV)/.runtime ## Re-render every example's generated/ (golden records)
+	@for job in $(EXAMPLES); do $(PY) -m compiler compile "$$job" || exit 2; done
+
+.PHONY: test
+test: $(VENV)/.dev check ## Run every test (needs the tools .ci/run installs; missing ones skip)
+	$(PY) -m pytest -n auto tests
+
+.PHONY: bench-compile
+bench-compile: $(VENV)/.runtime ## Benchmark: compile one example, and 100 jobs in one invocation
+	$(PY) -m tests.bench.compile
+
+.PHONY: clean
+clean: ## Remove the virtualenvs and caches
+	rm -rf $(VENV) .oracle .pytest_cache .hypothesis
