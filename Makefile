@@ -55,6 +55,10 @@ test: $(VENV)/.dev check ## Run every test (needs the tools .ci/run installs; mi
 bench-compile: $(VENV)/.runtime ## Benchmark: compile one example, and 100 jobs in one invocation
 	$(PY) -m tests.bench.compile
 
+.PHONY: constraints
+constraints: $(VENV)/.dev ## Regenerate schemas/create_training_job.constraints.json from the installed botocore and awscli models
+	$(PY) -m spec.service_model
+
 .PHONY: clean
 clean: ## Remove the virtualenvs and caches
 	rm -rf $(VENV) .oracle .pytest_cache .hypothesis
