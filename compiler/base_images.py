@@ -1,0 +1,42 @@
+"""Which base image a job builds FROM: pinned releases per family, never a moving tag.
+
+CPU jobs use the official slim Python image of a pinned patch release on Debian bookworm.
+CUDA jobs use NVIDIA's cuDNN runtime image on Ubuntu 22.04 and add the requested Python from
+Ubuntu's own packages (3.10) or the deadsnakes archive (other versions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spec.model import Image
+
+# Newest patch release of each minor version when this table was last updated.
+PYTHON_PATCH = {
+    "3.9": "3.9.20",
+    "3.10": "3.10.15",
+    "3.11": "3.11.10",
+    "3.12": "3.12.7",
+    "3.13": "3.13.0",
+}
+
+CUDA_UBUNTU = "ubuntu22.04"
+CUDA_SYSTEM_PYTHON = "3.10"  # python3 of Ubuntu 22.04
+
+
+@dataclass(frozen=True)
+class BaseImage:
+    reference: str  # what FROM names
+    family: str  # "cpu" or "cuda"
+    python: str  # major.minor
+    python_from_apt: bool  # CUDA: Python comes from apt, so the image needs a venv for pip
+
+
+def choose_base(image: Image) -> BaseImage:
+    minor = ".".join(image.python.split(".")[:2])
+    if image.base == "cuda":
+        reference = image.base_image or f"nvidia/cuda:{image.cuda}-cudnn-runtime-{CUDA_UBUNTU}"
+        return BaseImage(reference, "cuda", minor, python_from_apt=image.base_image is None)
+    patch = image.python if image.python.count(".") == 2 else PYTHON_PATCH[minor]
+    reference = image.base_image or f"python:{patch}-slim-bookworm"
+    return BaseImage(reference, "cpu", minor, python_from_apt=False)

@@ -1,0 +1,84 @@
+"""Command line: python -m compiler {compile,check,validate} JOB [-o OUT].
+
+Exit status: 0 success, 1 the committed artifacts differ from a fresh render (check),
+2 invalid input. Diagnostics go to stderr as `job.yaml:LINE:COL: error: message (at pointer)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from compiler.output import differences, write_artifacts
+from compiler.pipeline import Compiled, compile_job
+from spec import Diagnostic, SpecError
+
+EXIT_OK, EXIT_DRIFT, EXIT_INVALID = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.command(args)
+    except SpecError as error:
+        for diagnostic in error.diagnostics:
+            print(diagnostic.format(error.path), file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        return 130
+
+
+def compile_command(args: argparse.Namespace) -> int:
+    compiled = _compile(args)
+    write_artifacts(compiled.rendered.artifacts, compiled.out_dir)
+    print(f"{args.job}: wrote {', '.join(a.name for a in compiled.rendered.artifacts)} to {compiled.out_dir}")
+    return EXIT_OK
+
+
+def check_command(args: argparse.Namespace) -> int:
+    compiled = _compile(args)
+    found = differences(compiled.rendered.artifacts, compiled.out_dir)
+    if found:
+        sys.stderr.write("".join(found))
+        print(f"{args.job}: {compiled.out_dir} is out of date; run: make compile JOB={args.job}", file=sys.stderr)
+        return EXIT_DRIFT
+    print(f"{args.job}: {compiled.out_dir} is up to date")
+    return EXIT_OK
+
+
+def validate_command(args: argparse.Namespace) -> int:
+    _compile(args)
+    print(f"{args.job}: valid")
+    return EXIT_OK
+
+
+def _compile(args: argparse.Namespace) -> Compiled:
+    compiled = compile_job(Path(args.job), Path(args.out) if getattr(args, "out", None) else None)
+    _print_warnings(compiled.job.path, compiled.warnings)
+    return compiled
+
+
+def _print_warnings(path: Path, warnings: list[Diagnostic]) -> None:
+    for warning in sorted(warnings):
+        print(warning.format(path), file=sys.stderr)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m compiler", description="Compile a SageMaker job.yaml into its training artifacts.")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int], help: str, out: bool = True) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.add_argument("job", metavar="JOB", help="path to job.yaml")
+        if out:
+            sub.add_argument("-o", "--out", metavar="OUT", help="artifact directory (default: generated/ beside JOB)")
+        sub.set_defaults(command=handler)
+        return sub
+
+    command("compile", compile_command, "render Dockerfile, train, build_and_push.sh and create_training_job.json")
+    command("check", check_command, "exit 1 with a diff if the artifacts in OUT differ from a fresh render")
+    command("validate", validate_command, "check JOB and report every problem; write nothing", out=False)
+    return parser

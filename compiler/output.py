@@ -1,0 +1,62 @@
+"""Writing rendered artifacts atomically, and comparing them with what is on disk.
+
+A compile either replaces the artifacts whole or leaves the output directory as it was:
+everything is written into a temporary directory beside it first, then moved into place.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import stat
+import tempfile
+from pathlib import Path
+
+from compiler.render import Artifact
+
+
+def write_artifacts(artifacts: tuple[Artifact, ...], out_dir: Path) -> None:
+    parent = out_dir.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
+    try:
+        for artifact in artifacts:
+            path = staging / artifact.name
+            path.write_bytes(artifact.content)
+            path.chmod(artifact.mode)
+        if not out_dir.exists():
+            staging.chmod(0o755)
+            os.replace(staging, out_dir)  # one rename: all four files appear at once
+            return
+        for artifact in artifacts:
+            os.replace(staging / artifact.name, out_dir / artifact.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def differences(artifacts: tuple[Artifact, ...], out_dir: Path) -> list[str]:
+    """Unified diffs (and mode changes) between fresh artifacts and those in out_dir."""
+    found = []
+    for artifact in artifacts:
+        path = out_dir / artifact.name
+        if not path.is_file():
+            found.append(f"{path}: missing (run the compiler to create it)\n")
+            continue
+        on_disk = path.read_bytes()
+        if on_disk != artifact.content:
+            found.append(_diff(path, on_disk, artifact.content))
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o111 != artifact.mode & 0o111:
+            found.append(f"{path}: mode {mode:o}, expected {artifact.mode:o}\n")
+    return found
+
+
+def _diff(path: Path, old: bytes, new: bytes) -> str:
+    lines = difflib.unified_diff(
+        old.decode("utf-8", "replace").splitlines(keepends=True),
+        new.decode("utf-8", "replace").splitlines(keepends=True),
+        fromfile=f"{path} (committed)",
+        tofile=f"{path} (fresh render)",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)

@@ -1,0 +1,145 @@
+"""The CreateTrainingJob request, built as data from the job model.
+
+Alongside the request, `origins` maps each request path to the job.yaml node it came from, so a
+violation found in the request can be reported at the line of job.yaml that caused it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from spec.model import Channel, Job
+
+RequestPath = tuple[str | int, ...]
+SpecPath = tuple[str | int, ...]
+
+
+@dataclass
+class Request:
+    body: dict[str, Any] = field(default_factory=dict)
+    origins: dict[RequestPath, SpecPath] = field(default_factory=dict)
+
+    def set(self, path: RequestPath, value: Any, origin: SpecPath) -> None:
+        """Place a value at a request path, creating the structures on the way."""
+        node: Any = self.body
+        for key, following in zip(path, path[1:]):
+            if isinstance(node, list):
+                while len(node) <= key:
+                    node.append({} if isinstance(following, str) else [])
+            elif key not in node:
+                node[key] = {} if isinstance(following, str) else []
+            node = node[key]
+        if isinstance(node, list):
+            while len(node) <= path[-1]:
+                node.append(None)
+        node[path[-1]] = value
+        self.origins[path] = origin
+
+    def origin(self, path: RequestPath) -> SpecPath:
+        """The job.yaml node behind a request path (the closest one recorded)."""
+        while path and path not in self.origins:
+            path = path[:-1]
+        return self.origins.get(path, ())
+
+
+def encode_hyperparameter(value: Any) -> str:
+    """Every value JSON-encoded, as the SageMaker SDK's framework estimators do: lossless, and
+    decoded by the toolkit and the shim with json.loads ('adam' becomes '"adam"')."""
+    return json.dumps(value)
+
+
+def build_request(job: Job, image_uri: str) -> Request:
+    request = Request()
+    request.set(("TrainingJobName",), job.name, ("name",))
+    request.set(("RoleArn",), job.role, ("role",))
+    _algorithm(request, job, image_uri)
+    for name, value in job.hyperparameters.items():
+        request.set(("HyperParameters", name), encode_hyperparameter(value), ("hyperparameters", name))
+    for index, channel in enumerate(job.inputs):
+        _channel(request, index, channel)
+    _output(request, job)
+    _resources(request, job)
+    _stopping(request, job)
+    if job.spot:
+        request.set(("EnableManagedSpotTraining",), True, ("spot",))
+    if job.checkpoints is not None:
+        request.set(("CheckpointConfig", "S3Uri"), job.checkpoints.s3, ("checkpoints", "s3"))
+        request.set(("CheckpointConfig", "LocalPath"), job.checkpoints.local_path, ("checkpoints", "local_path"))
+    for name, value in job.environment.items():
+        request.set(("Environment", name), value, ("environment", name))
+    for index, (key, value) in enumerate(job.tags.items()):
+        request.set(("Tags", index, "Key"), key, ("tags", key))
+        request.set(("Tags", index, "Value"), value, ("tags", key))
+    _network(request, job)
+    if job.retry_attempts is not None:
+        request.set(("RetryStrategy", "MaximumRetryAttempts"), job.retry_attempts, ("retry", "max_attempts"))
+    return request
+
+
+def _algorithm(request: Request, job: Job, image_uri: str) -> None:
+    tag_origin = ("image", "tag") if job.image.tag else ("image", "repository")
+    request.set(("AlgorithmSpecification", "TrainingImage"), image_uri, tag_origin)
+    request.set(("AlgorithmSpecification", "TrainingInputMode"), "File", ("inputs",))
+    for index, metric in enumerate(job.metrics):
+        request.set(("AlgorithmSpecification", "MetricDefinitions", index, "Name"), metric.name, ("metrics", index, "name"))
+        request.set(("AlgorithmSpecification", "MetricDefinitions", index, "Regex"), metric.regex, ("metrics", index, "regex"))
+
+
+def _channel(request: Request, index: int, channel: Channel) -> None:
+    base: RequestPath = ("InputDataConfig", index)
+    spec: SpecPath = ("inputs", channel.name)
+    s3 = (*base, "DataSource", "S3DataSource")
+    request.set((*base, "ChannelName"), channel.name, spec)
+    request.set((*s3, "S3DataType"), channel.data_type, (*spec, "data_type"))
+    request.set((*s3, "S3Uri"), channel.s3, (*spec, "s3"))
+    request.set((*s3, "S3DataDistributionType"), channel.distribution, (*spec, "distribution"))
+    if channel.content_type is not None:
+        request.set((*base, "ContentType"), channel.content_type, (*spec, "content_type"))
+    if channel.compression != "None":
+        request.set((*base, "CompressionType"), channel.compression, (*spec, "compression"))
+    if channel.record_wrapper != "None":
+        request.set((*base, "RecordWrapperType"), channel.record_wrapper, (*spec, "record_wrapper"))
+    if channel.mode is not None:
+        request.set((*base, "InputMode"), channel.mode, (*spec, "mode"))
+
+
+def _output(request: Request, job: Job) -> None:
+    request.set(("OutputDataConfig", "S3OutputPath"), job.output.s3, ("output", "s3"))
+    if job.output.kms_key is not None:
+        request.set(("OutputDataConfig", "KmsKeyId"), job.output.kms_key, ("output", "kms_key"))
+    if job.output.compression != "GZIP":
+        request.set(("OutputDataConfig", "CompressionType"), job.output.compression, ("output", "compression"))
+
+
+def _resources(request: Request, job: Job) -> None:
+    resources = job.resources
+    request.set(("ResourceConfig", "InstanceType"), resources.instance_type, ("resources", "instance_type"))
+    request.set(("ResourceConfig", "InstanceCount"), resources.instance_count, ("resources", "instance_count"))
+    request.set(("ResourceConfig", "VolumeSizeInGB"), resources.volume_gb, ("resources", "volume_gb"))
+    if resources.volume_kms_key is not None:
+        request.set(("ResourceConfig", "VolumeKmsKeyId"), resources.volume_kms_key, ("resources", "volume_kms_key"))
+    if resources.keep_alive is not None:
+        request.set(("ResourceConfig", "KeepAlivePeriodInSeconds"), resources.keep_alive, ("resources", "keep_alive"))
+
+
+def _stopping(request: Request, job: Job) -> None:
+    limits = job.limits
+    request.set(("StoppingCondition", "MaxRuntimeInSeconds"), limits.max_runtime, ("limits", "max_runtime"))
+    if job.spot and limits.max_wait is not None:
+        request.set(("StoppingCondition", "MaxWaitTimeInSeconds"), limits.max_wait, ("limits", "max_wait"))
+    if limits.max_pending is not None:
+        request.set(("StoppingCondition", "MaxPendingTimeInSeconds"), limits.max_pending, ("limits", "max_pending"))
+
+
+def _network(request: Request, job: Job) -> None:
+    network = job.network
+    for index, group in enumerate(network.security_groups):
+        request.set(("VpcConfig", "SecurityGroupIds", index), group, ("network", "security_groups", index))
+    for index, subnet in enumerate(network.subnets):
+        request.set(("VpcConfig", "Subnets", index), subnet, ("network", "subnets", index))
+    if network.isolation:
+        request.set(("EnableNetworkIsolation",), True, ("network", "isolation"))
+    if network.encrypt_inter_container:
+        request.set(("EnableInterContainerTrafficEncryption",), True, ("network", "encrypt_inter_container"))

@@ -1,0 +1,139 @@
+"""Loading a job: read the YAML, validate against the schema, build the model, check semantics.
+
+`load_job` returns a Job and its warnings, or raises SpecError carrying every error at once.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from spec.defaults import channel_default, default
+from spec.diagnostics import Diagnostic, SpecError
+from spec.durations import seconds
+from spec.model import Channel, Checkpoints, Image, Job, Limits, Metric, Network, Output, Resources
+from spec.schema import schema_diagnostics
+from spec.semantics import semantic_diagnostics
+from spec.source import Source, read_source
+
+
+def load_job(path: Path | str) -> tuple[Job, list[Diagnostic]]:
+    """The checked job and its warnings; SpecError if anything is wrong."""
+    path = Path(path)
+    source = read_source(path)
+    problems = schema_diagnostics(source)
+    if problems:
+        raise SpecError(path, problems)
+    job = build_job(source)
+    findings = semantic_diagnostics(job)
+    if any(d.severity == "error" for d in findings):
+        raise SpecError(path, findings)
+    return job, findings
+
+
+def build_job(source: Source) -> Job:
+    """The model of a schema-valid document, with every default filled in."""
+    data = source.data
+    return Job(
+        path=source.path,
+        name=data["name"],
+        account=data["account"],
+        region=data["region"],
+        role=data["role"],
+        image=_image(data["image"]),
+        source_dir=data.get("source_dir", default("source_dir")),
+        entry_point=data["entry_point"],
+        hyperparameters=dict(data.get("hyperparameters") or {}),
+        inputs=tuple(_channel(name, value) for name, value in (data.get("inputs") or {}).items()),
+        output=_output(data["output"]),
+        resources=_resources(data.get("resources") or {}),
+        limits=_limits(data.get("limits") or {}),
+        spot=data.get("spot", default("spot")),
+        checkpoints=_checkpoints(data.get("checkpoints")),
+        environment={k: _environment_value(v) for k, v in (data.get("environment") or {}).items()},
+        metrics=tuple(Metric(m["name"], m["regex"]) for m in data.get("metrics") or []),
+        tags=dict(data.get("tags") or {}),
+        network=_network(data.get("network") or {}),
+        retry_attempts=(data.get("retry") or {}).get("max_attempts"),
+        source=source,
+    )
+
+
+def _image(image: dict[str, Any]) -> Image:
+    base = image.get("base", default("image", "base"))
+    return Image(
+        base=base,
+        python=image.get("python", default("image", "python")),
+        cuda=image.get("cuda", default("image", "cuda") if base == "cuda" else None),
+        apt=tuple(image.get("apt", ())),
+        pip=tuple(image.get("pip", ())),
+        requirements=image.get("requirements"),
+        repository=image["repository"],
+        tag=image.get("tag"),
+        base_image=image.get("base_image"),
+    )
+
+
+def _channel(name: str, value: str | dict[str, Any]) -> Channel:
+    spec = {"s3": value} if isinstance(value, str) else value
+    return Channel(
+        name=name,
+        s3=spec["s3"],
+        content_type=spec.get("content_type"),
+        mode=spec.get("mode"),
+        distribution=spec.get("distribution", channel_default("distribution")),
+        compression=spec.get("compression", channel_default("compression")),
+        record_wrapper=spec.get("record_wrapper", channel_default("record_wrapper")),
+        data_type=spec.get("data_type", channel_default("data_type")),
+        local=spec.get("local"),
+    )
+
+
+def _output(output: dict[str, Any]) -> Output:
+    return Output(
+        s3=output["s3"],
+        kms_key=output.get("kms_key"),
+        compression=output.get("compression", default("output", "compression")),
+    )
+
+
+def _resources(resources: dict[str, Any]) -> Resources:
+    return Resources(
+        instance_type=resources.get("instance_type", default("resources", "instance_type")),
+        instance_count=resources.get("instance_count", default("resources", "instance_count")),
+        volume_gb=resources.get("volume_gb", default("resources", "volume_gb")),
+        volume_kms_key=resources.get("volume_kms_key"),
+        keep_alive=seconds(resources.get("keep_alive")),
+    )
+
+
+def _limits(limits: dict[str, Any]) -> Limits:
+    return Limits(
+        max_runtime=seconds(limits.get("max_runtime", default("limits", "max_runtime"))),
+        max_wait=seconds(limits.get("max_wait")),
+        max_pending=seconds(limits.get("max_pending")),
+    )
+
+
+def _checkpoints(checkpoints: dict[str, Any] | None) -> Checkpoints | None:
+    if checkpoints is None:
+        return None
+    return Checkpoints(
+        s3=checkpoints["s3"],
+        local_path=checkpoints.get("local_path", default("checkpoints", "local_path")),
+    )
+
+
+def _network(network: dict[str, Any]) -> Network:
+    return Network(
+        subnets=tuple(network.get("subnets", ())),
+        security_groups=tuple(network.get("security_groups", ())),
+        isolation=network.get("isolation", False),
+        encrypt_inter_container=network.get("encrypt_inter_container", False),
+    )
+
+
+def _environment_value(value: str | int | float | bool) -> str:
+    """Environment values are strings; numbers and booleans are written as JSON text (true, 4)."""
+    return value if isinstance(value, str) else json.dumps(value)

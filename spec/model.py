@@ -1,0 +1,120 @@
+"""The typed, in-memory job: what job.yaml means once loaded, checked and defaulted.
+
+Every field here comes from one key of job.yaml (schemas/job.schema.json documents them); the
+compiler renders from this model only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spec.source import Source
+
+
+@dataclass(frozen=True)
+class Image:
+    base: str  # "cpu" or "cuda"
+    python: str  # "3.11" or "3.11.9"
+    cuda: str | None  # "12.4.1" with base cuda, else None
+    apt: tuple[str, ...]
+    pip: tuple[str, ...]
+    requirements: str | None  # relative to the job's directory
+    repository: str
+    tag: str | None  # None: the compiler derives one from the build inputs
+    base_image: str | None  # an explicit FROM that replaces the chosen base
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    s3: str
+    content_type: str | None
+    mode: str | None  # None: the job's TrainingInputMode (File)
+    distribution: str
+    compression: str
+    record_wrapper: str
+    data_type: str
+    local: str | None  # relative to the job's directory, for local runs
+
+
+@dataclass(frozen=True)
+class Output:
+    s3: str
+    kms_key: str | None
+    compression: str
+
+
+@dataclass(frozen=True)
+class Resources:
+    instance_type: str
+    instance_count: int
+    volume_gb: int
+    volume_kms_key: str | None
+    keep_alive: int | None  # seconds
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_runtime: int  # seconds
+    max_wait: int | None
+    max_pending: int | None
+
+
+@dataclass(frozen=True)
+class Checkpoints:
+    s3: str
+    local_path: str
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    regex: str
+
+
+@dataclass(frozen=True)
+class Network:
+    subnets: tuple[str, ...]
+    security_groups: tuple[str, ...]
+    isolation: bool
+    encrypt_inter_container: bool
+
+
+@dataclass(frozen=True)
+class Job:
+    path: Path  # the job.yaml, as given on the command line
+    name: str
+    account: str
+    region: str
+    role: str
+    image: Image
+    source_dir: str  # relative to the job's directory
+    entry_point: str  # relative to source_dir
+    hyperparameters: dict[str, Any]
+    inputs: tuple[Channel, ...]
+    output: Output
+    resources: Resources
+    limits: Limits
+    spot: bool
+    checkpoints: Checkpoints | None
+    environment: dict[str, str]
+    metrics: tuple[Metric, ...]
+    tags: dict[str, str]
+    network: Network
+    retry_attempts: int | None
+    source: Source = field(repr=False, compare=False)
+
+    @property
+    def directory(self) -> Path:
+        """The job's directory: relative paths in job.yaml start here; the Docker build context."""
+        return self.path.parent
+
+    @property
+    def code_path(self) -> Path:
+        return self.directory / self.source_dir
+
+    @property
+    def registry(self) -> str:
+        return f"{self.account}.dkr.ecr.{self.region}.amazonaws.com"

@@ -1,0 +1,160 @@
+"""Validating a job document against schemas/job.schema.json, with readable messages.
+
+jsonschema's own messages dump whole instances; these name the key, the value and what was
+expected, and suggest the closest known key or value.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any, Iterator
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from spec.diagnostics import Diagnostic
+from spec.source import Source
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "job.schema.json"
+
+_JSON_TYPES = {
+    dict: "a mapping",
+    list: "a list",
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    type(None): "null",
+}
+
+
+@cache
+def job_schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(job_schema())
+
+
+def schema_diagnostics(source: Source) -> list[Diagnostic]:
+    """Every schema violation in the document, one diagnostic each."""
+    found: dict[tuple, Diagnostic] = {}
+    for error in _validator().iter_errors(source.data):
+        for diagnostic in _explain(error, source):
+            found.setdefault((diagnostic.pointer, diagnostic.message), diagnostic)
+    return list(found.values())
+
+
+def _explain(error: ValidationError, source: Source) -> Iterator[Diagnostic]:
+    path = tuple(error.absolute_path)
+    if error.validator in ("oneOf", "anyOf"):
+        yield from _explain_alternatives(error, source)
+        return
+    if error.validator == "additionalProperties" and error.validator_value is False:
+        known = sorted(error.schema.get("properties", {}))
+        for key in sorted(set(error.instance) - set(known)):
+            yield source.diagnostic((*path, key), _unknown_key(key, known), key=True)
+        return
+    if error.validator == "propertyNames":
+        key = error.instance
+        yield source.diagnostic((*path, key), f"invalid key {_show(key)}: {_explain_constraint(error)}", key=True)
+        return
+    yield source.diagnostic(path, _message(error))
+
+
+def _explain_alternatives(error: ValidationError, source: Source) -> Iterator[Diagnostic]:
+    """For oneOf/anyOf, explain the branch meant by the value's type, not every branch."""
+    branches: dict[int, list[ValidationError]] = {}
+    for sub in error.context or []:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    same_type = [errs for errs in branches.values() if not any(e.validator == "type" and not e.relative_path for e in errs)]
+    if len(same_type) == 1:
+        for sub in same_type[0]:
+            yield from _explain(sub, source)
+        return
+    expected = " or ".join(_branch_description(s) for s in error.validator_value)
+    yield source.diagnostic(tuple(error.absolute_path), f"expected {expected}, got {_describe(error.instance)}")
+
+
+def _branch_description(schema: dict) -> str:
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return {"s3_uri": "an s3:// URI", "duration": "a duration (seconds, or 90s/30m/2h/1d)"}.get(name, name)
+    kind = schema.get("type")
+    if kind == "object":
+        return "a mapping"
+    if kind == "null":
+        return "null"
+    return f"{_article(kind)}" if isinstance(kind, str) else "a value"
+
+
+def _article(kind: str) -> str:
+    return {"integer": "an integer", "array": "a list"}.get(kind, f"a {kind}")
+
+
+def _unknown_key(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    hint = f"; did you mean {_show(close[0])}?" if close else f"; known keys: {', '.join(known)}"
+    return f"unknown key {_show(key)}{hint}"
+
+
+def _message(error: ValidationError) -> str:
+    name = _field_name(error)
+    return f"{name}{_explain_constraint(error)}"
+
+
+def _field_name(error: ValidationError) -> str:
+    path = list(error.absolute_path)
+    return f"{path[-1]}: " if path and isinstance(path[-1], str) else ""
+
+
+def _explain_constraint(error: ValidationError) -> str:
+    kind, expected, value = error.validator, error.validator_value, error.instance
+    if kind == "type":
+        wanted = expected if isinstance(expected, list) else [expected]
+        return f"expected {' or '.join(_article(w) if w != 'object' else 'a mapping' for w in wanted)}, got {_describe(value)}"
+    if kind == "required":
+        missing = [k for k in expected if k not in value]
+        return f"missing required key {', '.join(_show(k) for k in missing)}"
+    if kind == "enum":
+        close = difflib.get_close_matches(str(value), [str(v) for v in expected], n=1, cutoff=0.5)
+        hint = f"; did you mean {_show(close[0])}?" if close else ""
+        return f"{_show(value)} is not one of {', '.join(str(v) for v in expected)}{hint}"
+    if kind == "const":
+        return f"must be {json.dumps(expected)}, got {_show(value)}"
+    if kind == "pattern":
+        described = error.schema.get("description", "")
+        what = f" ({described.rstrip('.')})" if described and len(described) < 80 else ""
+        return f"{_show(value)} does not match {expected}{what}"
+    if kind in ("minLength", "maxLength"):
+        bound = "at least" if kind == "minLength" else "at most"
+        return f"{_show(value)} has {len(value)} characters; {bound} {expected} allowed"
+    if kind in ("minItems", "maxItems"):
+        bound = "at least" if kind == "minItems" else "at most"
+        return f"{len(value)} items; {bound} {expected} allowed"
+    if kind in ("minProperties", "maxProperties"):
+        bound = "at least" if kind == "minProperties" else "at most"
+        return f"{len(value)} entries; {bound} {expected} allowed"
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        words = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than", "exclusiveMaximum": "less than"}
+        return f"{_show(value)} must be {words[kind]} {expected}"
+    if kind == "uniqueItems":
+        return "items must be unique"
+    return error.message
+
+
+def _describe(value: Any) -> str:
+    kind = _JSON_TYPES.get(type(value), type(value).__name__)
+    if isinstance(value, (dict, list)):
+        return kind
+    return f"{kind} {_show(value)}"
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
