@@ -33,6 +33,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def compile_command(args: argparse.Namespace) -> int:
     compiled = _compile(args)
+    if not compiled.out_dir.resolve().is_relative_to(compiled.job.directory.resolve()):
+        print(
+            f"{args.job}: warning: {compiled.out_dir} is outside the job's directory, the Docker build context: "
+            "the Dockerfile cannot COPY train from there",
+            file=sys.stderr,
+        )
     write_artifacts(compiled.rendered.artifacts, compiled.out_dir)
     print(f"{args.job}: wrote {', '.join(a.name for a in compiled.rendered.artifacts)} to {compiled.out_dir}")
     return EXIT_OK

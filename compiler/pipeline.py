@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.render import Rendered, render
-from spec import Diagnostic, Job, SpecError, load_job
+from spec import Diagnostic, Job, SpecError
+from spec.loader import load_unchecked
 from spec.request_rules import check_request
 
 DEFAULT_OUT = "generated"
@@ -29,13 +30,18 @@ def default_out_dir(job_path: Path) -> Path:
 
 def compile_job(job_path: Path, out_dir: Path | None = None) -> Compiled:
     """Load, check and render a job; SpecError if anything is wrong."""
-    job, warnings = load_job(job_path)
+    job, findings = load_unchecked(job_path)
     out_dir = out_dir if out_dir is not None else default_out_dir(job_path)
     rendered = render(job, out_dir)
-    violations = [
-        job.source.diagnostic(rendered.request.origin(v.path), v.message)
-        for v in check_request(rendered.request.body)
-    ]
-    if violations:
-        raise SpecError(job.path, violations + warnings)
-    return Compiled(job, rendered, warnings, out_dir)
+    findings += _request_findings(job, rendered, findings)
+    if any(d.severity == "error" for d in findings):
+        raise SpecError(job.path, findings)
+    return Compiled(job, rendered, findings, out_dir)
+
+
+def _request_findings(job: Job, rendered: Rendered, findings: list[Diagnostic]) -> list[Diagnostic]:
+    """Violations of the API's rules, at the job.yaml node behind them; a node that already
+    has an error in job.yaml terms keeps that one alone."""
+    reported = {d.pointer for d in findings if d.severity == "error"}
+    violations = (job.source.diagnostic(rendered.request.origin(v.path), v.message) for v in check_request(rendered.request.body))
+    return [d for d in violations if d.pointer not in reported]

@@ -99,12 +99,10 @@ def _dockerfile_context(job: Job, job_dir: Path, out_dir: Path, header: str) -> 
 
 
 def _requirement_files(job: Job) -> list[Path]:
-    files = []
+    candidates = [job.code_path / "requirements.txt"]
     if job.image.requirements:
-        files.append(job.directory / job.image.requirements)
-    if (job.code_path / "requirements.txt").is_file():
-        files.append(job.code_path / "requirements.txt")
-    return files
+        candidates.insert(0, job.directory / job.image.requirements)
+    return [path for path in candidates if path.is_file()]
 
 
 def _templates() -> Environment:

@@ -50,8 +50,26 @@ def encode_hyperparameter(value: Any) -> str:
     return json.dumps(value)
 
 
+# The job.yaml section behind each top-level request member, for violations of the member as a
+# whole (a missing required field inside it, say).
+_SECTIONS: dict[str, SpecPath] = {
+    "AlgorithmSpecification": ("image",),
+    "HyperParameters": ("hyperparameters",),
+    "InputDataConfig": ("inputs",),
+    "OutputDataConfig": ("output",),
+    "ResourceConfig": ("resources",),
+    "StoppingCondition": ("limits",),
+    "CheckpointConfig": ("checkpoints",),
+    "Environment": ("environment",),
+    "Tags": ("tags",),
+    "VpcConfig": ("network",),
+    "RetryStrategy": ("retry",),
+}
+
+
 def build_request(job: Job, image_uri: str) -> Request:
     request = Request()
+    request.origins.update({(member,): section for member, section in _SECTIONS.items()})
     request.set(("TrainingJobName",), job.name, ("name",))
     request.set(("RoleArn",), job.role, ("role",))
     _algorithm(request, job, image_uri)

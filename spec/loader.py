@@ -20,16 +20,23 @@ from spec.source import Source, read_source
 
 def load_job(path: Path | str) -> tuple[Job, list[Diagnostic]]:
     """The checked job and its warnings; SpecError if anything is wrong."""
+    job, findings = load_unchecked(path)
+    if any(d.severity == "error" for d in findings):
+        raise SpecError(job.path, findings)
+    return job, findings
+
+
+def load_unchecked(path: Path | str) -> tuple[Job, list[Diagnostic]]:
+    """The job and every semantic finding, errors included, so that a caller can add findings
+    of its own (the request's) and report all at once. SpecError only when the document
+    cannot become a model: bad YAML or a schema violation."""
     path = Path(path)
     source = read_source(path)
     problems = schema_diagnostics(source)
     if problems:
         raise SpecError(path, problems)
     job = build_job(source)
-    findings = semantic_diagnostics(job)
-    if any(d.severity == "error" for d in findings):
-        raise SpecError(path, findings)
-    return job, findings
+    return job, semantic_diagnostics(job)
 
 
 def build_job(source: Source) -> Job:

@@ -128,9 +128,8 @@ def _explain_constraint(error: ValidationError) -> str:
     if kind == "const":
         return f"must be {json.dumps(expected)}, got {_show(value)}"
     if kind == "pattern":
-        described = error.schema.get("description", "")
-        what = f" ({described.rstrip('.')})" if described and len(described) < 80 else ""
-        return f"{_show(value)} does not match {expected}{what}"
+        hint = error.schema.get("x-pattern-hint")
+        return f"{_show(value)} is not valid: expected {hint}" if hint else f"{_show(value)} does not match {expected}"
     if kind in ("minLength", "maxLength"):
         bound = "at least" if kind == "minLength" else "at most"
         return f"{_show(value)} has {len(value)} characters; {bound} {expected} allowed"

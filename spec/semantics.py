@@ -57,6 +57,12 @@ def cuda_only_with_cuda_base(job: Job) -> Iterator[Diagnostic]:
     image = job.source.data["image"]
     if "cuda" in image and job.image.base != "cuda":
         yield job.source.diagnostic(("image", "cuda"), "cuda is set but image.base is cpu; set base: cuda or remove cuda", key=True)
+    if job.image.base == "cuda" and job.image.base_image is None and job.image.python.count(".") == 2:
+        yield job.source.diagnostic(
+            ("image", "python"),
+            f"with base: cuda, python is major.minor (the newest {'.'.join(job.image.python.split('.')[:2])} release of the distribution is installed); "
+            "pin a patch release with image.base_image",
+        )
 
 
 def image_matches_instance(job: Job) -> Iterator[Diagnostic]:
