@@ -242,13 +242,11 @@ def json_type_name(value: Any) -> str:
 
 def show(value: Any) -> str:
     """A value as it reads in JSON, shortened, with unprintable characters escaped."""
-    if isinstance(value, (dict, list, tuple)):
-        text = json.dumps(value, ensure_ascii=True, default=str)
-    elif isinstance(value, str):
-        text = json.dumps(value, ensure_ascii=False)
-        text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
-    else:
-        text = json.dumps(value, default=str)
+    if isinstance(value, str):
+        shortened = value if len(value) <= MAX_SHOWN_VALUE else value[: MAX_SHOWN_VALUE - 1] + "…"
+        text = json.dumps(shortened, ensure_ascii=False)
+        return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+    text = json.dumps(value, ensure_ascii=True, default=str)
     if len(text) > MAX_SHOWN_VALUE:
         text = text[: MAX_SHOWN_VALUE - 1] + "…"
     return text
