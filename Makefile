@@ -48,7 +48,7 @@ regen: $(VENV)/.runtime ## Re-render every example's generated/ (golden records)
 	@for job in $(EXAMPLES); do $(PY) -m compiler compile "$$job" || exit 2; done
 
 .PHONY: test
-test: $(VENV)/.dev check ## Run every test (needs the tools .ci/run installs; missing ones skip)
+test: $(VENV)/.dev oracle check ## Run every test (needs the tools .ci/run installs; missing ones skip)
 	$(PY) -m pytest -n auto tests
 
 .PHONY: bench-compile
@@ -58,6 +58,22 @@ bench-compile: $(VENV)/.runtime ## Benchmark: compile one example, and 100 jobs 
 .PHONY: constraints
 constraints: $(VENV)/.dev ## Regenerate schemas/create_training_job.constraints.json from the installed botocore and awscli models
 	$(PY) -m spec.service_model
+
+# The shim's test oracle: AWS's sagemaker-training toolkit in a virtualenv of its own, never a
+# dependency of the project (building it needs gcc for its C extension).
+ORACLE := .oracle
+
+$(ORACLE)/.installed:
+	@test -x $(ORACLE)/bin/python || $(PYTHON) -m venv $(ORACLE)
+	$(ORACLE)/bin/python -m pip install -q --disable-pip-version-check sagemaker-training==5.1.4
+	@touch $@
+
+.PHONY: oracle
+oracle: $(ORACLE)/.installed ## Install the toolkit into .oracle/ (the shim tests' oracle)
+
+.PHONY: bench-shim
+bench-shim: $(VENV)/.runtime oracle ## Benchmark: the toolkit's train vs shim/train (realistic job, API maxima)
+	$(PY) -m tests.bench.shim
 
 .PHONY: clean
 clean: ## Remove the virtualenvs and caches
