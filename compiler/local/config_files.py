@@ -1,0 +1,51 @@
+"""The three files SageMaker writes into /opt/ml/input/config, built from the request.
+
+Everything comes from the CreateTrainingJob request the compiler renders, so a local run sees
+what a cloud job would: hyperparameters as the request's JSON strings, one inputdataconfig entry
+per channel, and the resource configuration of the first host of a cluster. Key names and their
+order follow what SageMaker writes (toolkit-contract.md §2 and §8).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+CURRENT_HOST = "algo-1"
+GROUP_NAME = "homogeneousCluster"
+NETWORK_INTERFACE = "eth0"
+DEFAULT_INPUT_MODE = "File"
+
+
+def hyperparameters(request: dict[str, Any]) -> dict[str, str]:
+    """The request's HyperParameters, unchanged: every value is already the string SageMaker writes."""
+    return dict(request.get("HyperParameters") or {})
+
+
+def input_data_config(request: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """One entry per channel, in request order, with the four keys SageMaker writes."""
+    job_mode = request.get("AlgorithmSpecification", {}).get("TrainingInputMode", DEFAULT_INPUT_MODE)
+    config: dict[str, dict[str, str]] = {}
+    for channel in request.get("InputDataConfig") or []:
+        entry: dict[str, str] = {}
+        if "ContentType" in channel:
+            entry["ContentType"] = channel["ContentType"]
+        entry["TrainingInputMode"] = channel.get("InputMode", job_mode)
+        entry["S3DistributionType"] = channel["DataSource"]["S3DataSource"]["S3DataDistributionType"]
+        entry["RecordWrapperType"] = channel.get("RecordWrapperType", "None")
+        config[channel["ChannelName"]] = entry
+    return config
+
+
+def resource_config(request: dict[str, Any]) -> dict[str, Any]:
+    """A one-host cluster: a local run is always algo-1, whatever InstanceCount says, because
+    the other hosts do not exist here and a script that waited for them would hang."""
+    instance_type = request["ResourceConfig"]["InstanceType"]
+    hosts = [CURRENT_HOST]
+    return {
+        "current_host": CURRENT_HOST,
+        "current_instance_type": instance_type,
+        "current_group_name": GROUP_NAME,
+        "hosts": hosts,
+        "instance_groups": [{"instance_group_name": GROUP_NAME, "instance_type": instance_type, "hosts": list(hosts)}],
+        "network_interface_name": NETWORK_INTERFACE,
+    }

@@ -1,0 +1,195 @@
+"""The run directory: a tree laid out like /opt/ml, filled for one local run.
+
+    <run>/input/config/{hyperparameters,inputdataconfig,resourceconfig}.json
+    <run>/input/data/<channel>/      copied (or linked) from the channel's `local:` path
+    <run>/code/                      copied from source_dir
+    <run>/model/  <run>/output/data/  <run>/checkpoints/ (the job's checkpoint directory)
+    <run>/.run/                      this tool's own files: the shim and the captured log
+
+By default the run directory is `<job dir>/.local/<UTC timestamp>/`; only an explicit workdir
+puts it anywhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from compiler.local import config_files
+from spec.model import Channel, Job
+
+LOCAL_DIR = ".local"
+TOOL_DIR = ".run"
+OPT_ML = PurePosixPath("/opt/ml")
+CHECKPOINT_DIR_NAME = "checkpoints"
+
+
+class LayoutError(Exception):
+    """The run directory cannot be made as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class RunTree:
+    base: Path  # plays /opt/ml
+
+    @property
+    def config_dir(self) -> Path:
+        return self.base / "input" / "config"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.base / "input" / "data"
+
+    @property
+    def code_dir(self) -> Path:
+        return self.base / "code"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.base / "model"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.base / "output"
+
+    @property
+    def output_data_dir(self) -> Path:
+        return self.output_dir / "data"
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.base / CHECKPOINT_DIR_NAME
+
+    @property
+    def tool_dir(self) -> Path:
+        return self.base / TOOL_DIR
+
+    @property
+    def shim(self) -> Path:
+        return self.tool_dir / "train"
+
+    @property
+    def log(self) -> Path:
+        return self.tool_dir / "log.txt"
+
+
+def default_run_root(job: Job) -> Path:
+    return job.directory / LOCAL_DIR
+
+
+def new_run_dir(job: Job, workdir: Path | None, now: float | None = None) -> Path:
+    """A fresh, empty directory for this run.
+
+    With a workdir, that directory itself (made if absent; it must be empty, so that no earlier
+    run's files are mistaken for this one's). Otherwise a new timestamped directory under the
+    job's .local/, with a numeric suffix when two runs start in the same second.
+    """
+    if workdir is not None:
+        return _claim_workdir(workdir)
+    root = default_run_root(job)
+    root.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+    for attempt in range(1000):
+        candidate = root / (stamp if attempt == 0 else f"{stamp}-{attempt}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        return candidate
+    raise LayoutError(f"cannot find a free run directory under {root}")
+
+
+def _claim_workdir(workdir: Path) -> Path:
+    if workdir.exists() and not workdir.is_dir():
+        raise LayoutError(f"workdir {workdir} exists and is not a directory")
+    if workdir.is_dir() and any(workdir.iterdir()):
+        raise LayoutError(f"workdir {workdir} is not empty; give a new or empty directory")
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LayoutError(f"cannot create workdir {workdir}: {exc.strerror}") from None
+    return workdir
+
+
+def missing_channels(job: Job) -> list[Channel]:
+    """Channels with no `local:` path, in job order."""
+    return [channel for channel in job.inputs if channel.local is None]
+
+
+def absent_channel_paths(job: Job) -> list[tuple[Channel, Path]]:
+    """Channels whose `local:` path does not exist."""
+    return [(c, local_source(job, c)) for c in job.inputs if c.local is not None and not local_source(job, c).exists()]
+
+
+def local_source(job: Job, channel: Channel) -> Path:
+    assert channel.local is not None
+    return job.directory / channel.local
+
+
+def build_tree(base: Path, job: Job, request: dict[str, Any], shim: bytes, link_data: bool) -> RunTree:
+    """Write every file and directory of the tree under base (which exists and is empty)."""
+    tree = RunTree(base)
+    for directory in (tree.config_dir, tree.data_dir, tree.model_dir, tree.output_data_dir, tree.tool_dir):
+        directory.mkdir(parents=True, exist_ok=True)
+    write_config_files(tree, request)
+    for channel in job.inputs:
+        target = tree.data_dir / channel.name
+        if channel.local is None:
+            target.mkdir()
+        else:
+            populate_channel(local_source(job, channel), target, link_data)
+    shutil.copytree(job.code_path, tree.code_dir, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    if job.checkpoints is not None:
+        checkpoint_target(tree, job.checkpoints.local_path).mkdir(parents=True, exist_ok=True)
+    tree.shim.write_bytes(shim)
+    tree.shim.chmod(0o755)
+    return tree
+
+
+def write_config_files(tree: RunTree, request: dict[str, Any]) -> None:
+    files = {
+        "hyperparameters.json": config_files.hyperparameters(request),
+        "inputdataconfig.json": config_files.input_data_config(request),
+        "resourceconfig.json": config_files.resource_config(request),
+    }
+    for name, content in files.items():
+        (tree.config_dir / name).write_text(json.dumps(content, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def populate_channel(source: Path, target: Path, link_data: bool) -> None:
+    """The channel directory holds the files of `local:` (a directory's contents, or one file)."""
+    if link_data:
+        target.symlink_to(source.resolve(), target_is_directory=source.is_dir())
+    elif source.is_dir():
+        shutil.copytree(source, target, symlinks=False)
+    else:
+        target.mkdir()
+        shutil.copy2(source, target / source.name)
+
+
+def checkpoint_target(tree: RunTree, local_path: str) -> Path:
+    """Where the job's checkpoint directory lives in this run: `<run>/checkpoints` for the
+    usual /opt/ml/checkpoints, `<run>/<rest>` for another path under /opt/ml, and
+    `<run>/checkpoints` for a path outside /opt/ml."""
+    path = PurePosixPath(local_path)
+    if path != OPT_ML and OPT_ML in path.parents:
+        return tree.base / path.relative_to(OPT_ML)
+    return tree.checkpoint_dir
+
+
+def files_under(directory: Path) -> list[tuple[str, int]]:
+    """(relative path, size) of every regular file under directory, sorted."""
+    if not directory.is_dir():
+        return []
+    found = []
+    for root, _dirs, names in os.walk(directory, followlinks=False):
+        for name in names:
+            path = Path(root) / name
+            if path.is_file():
+                found.append((path.relative_to(directory).as_posix(), path.stat().st_size))
+    return sorted(found)

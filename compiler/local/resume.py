@@ -1,0 +1,98 @@
+"""Rehearsing a spot interruption: carrying the checkpoint directory from the interrupted
+attempt to the next, and finding out whether the next attempt used it.
+
+SageMaker uploads the checkpoint directory to S3 while the job runs and, when it restarts an
+interrupted job, downloads it into the new container before the entry point starts. Locally,
+the next attempt gets a fresh run tree whose checkpoint directory is a copy of the previous
+one. Each copied file's access time is set before its modification time, so the kernel (with
+the default relatime, or strictatime) records the first read: that tells which checkpoint files
+the next attempt read, without any cooperation from the script.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+RESUME_WORDS = re.compile(r"resum|restor|checkpoint", re.IGNORECASE)
+PROBE_NAME = ".atime-probe"
+ATIME_BACKDATE_S = 60
+
+
+@dataclass(frozen=True)
+class Restored:
+    path: str  # relative to the checkpoint directory
+    inode: int
+    atime_ns: int
+
+
+@dataclass(frozen=True)
+class ResumeReport:
+    restored: list[str]  # files carried over
+    read: list[str] | None  # files the attempt read; None where access times are not recorded
+    replaced: list[str]  # files the attempt rewrote
+    log_evidence: list[str]  # lines of the attempt's log that speak of resuming
+
+
+def carry_checkpoints(previous: Path, following: Path) -> list[Restored]:
+    """Copy the checkpoint directory, back-dating access times so that reads show."""
+    following.mkdir(parents=True, exist_ok=True)
+    restored = []
+    if not previous.is_dir():
+        return restored
+    shutil.copytree(previous, following, symlinks=True, dirs_exist_ok=True)
+    for root, _dirs, names in os.walk(following):
+        for name in names:
+            path = Path(root) / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            stat = path.stat()
+            atime_ns = stat.st_mtime_ns - ATIME_BACKDATE_S * 1_000_000_000
+            os.utime(path, ns=(atime_ns, stat.st_mtime_ns))
+            restored.append(Restored(path.relative_to(following).as_posix(), stat.st_ino, atime_ns))
+    return sorted(restored, key=lambda r: r.path)
+
+
+def access_times_recorded(directory: Path) -> bool:
+    """Whether reading a file updates its access time on this filesystem (not noatime)."""
+    probe = directory / PROBE_NAME
+    try:
+        probe.write_bytes(b"probe")
+        stat = probe.stat()
+        backdated = stat.st_mtime_ns - ATIME_BACKDATE_S * 1_000_000_000
+        os.utime(probe, ns=(backdated, stat.st_mtime_ns))
+        probe.read_bytes()
+        return probe.stat().st_atime_ns != backdated
+    except OSError:
+        return False
+    finally:
+        probe.unlink(missing_ok=True)
+
+
+def report(directory: Path, restored: list[Restored], atimes_work: bool, log: list[str]) -> ResumeReport:
+    read, replaced = [], []
+    for item in restored:
+        path = directory / item.path
+        try:
+            stat = path.stat()
+        except OSError:
+            replaced.append(item.path)
+            continue
+        if stat.st_ino != item.inode:
+            replaced.append(item.path)
+        elif stat.st_atime_ns != item.atime_ns:
+            read.append(item.path)
+    evidence = [line for line in log if RESUME_WORDS.search(line)]
+    return ResumeReport([r.path for r in restored], read if atimes_work else None, replaced, evidence)
+
+
+def resumed(result: ResumeReport) -> bool | None:
+    """True: the attempt read a carried-over checkpoint; False: it did not; None: cannot tell."""
+    if not result.restored:
+        return False
+    if result.read is None:
+        return None
+    return bool(result.read)

@@ -1,0 +1,247 @@
+"""One local run, start to finish: compile in memory, check what is needed, lay out the run
+directory, run the shim (or the image with --docker), print the summary; with
+--interrupt-after, interrupt the first attempt and resume in a second one.
+
+Exit status: 0 the job succeeded, 1 it failed (its own status is in the summary), 2 invalid
+input or an unusable setup, 3 skipped because the machine lacks something the job declares in
+local-requires.txt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from compiler.local import docker, requires
+from compiler.local.layout import (
+    LOCAL_DIR,
+    LayoutError,
+    RunTree,
+    absent_channel_paths,
+    build_tree,
+    checkpoint_target,
+    missing_channels,
+    new_run_dir,
+)
+from compiler.local.metrics import extract
+from compiler.local.overrides import Override, compile_with_overrides
+from compiler.local.process import run_streaming
+from compiler.local.resume import access_times_recorded, carry_checkpoints, report
+from compiler.local.summary import Outcome, print_configuration, print_resume, print_summary, read_outcome
+from compiler.output import write_artifacts
+from compiler.pipeline import Compiled
+from spec import SpecError
+from spec.model import Job
+
+EXIT_SUCCEEDED, EXIT_FAILED, EXIT_INVALID, EXIT_SKIPPED = 0, 1, 2, 3
+
+# What the generated Dockerfile sets with ENV, besides SAGEMAKER_PROGRAM.
+IMAGE_ENVIRONMENT = {"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+# A container starts with none of these; one left in the caller's shell must not leak in.
+CONTAINER_ONLY_PREFIXES = ("SM_", "SAGEMAKER_", "TRAINING_JOB_", "TRAIN_")
+KEPT_FROM_CALLER = ("SM_PYTHON",)
+DOCKER_BUILD_DIR = "docker"
+
+
+class LocalRunError(Exception):
+    """A problem with the setup, reported as one line; exit status 2."""
+
+
+@dataclass(frozen=True)
+class LocalOptions:
+    job_path: Path
+    overrides: list[Override] = field(default_factory=list)
+    workdir: Path | None = None
+    allow_missing_channels: bool = False
+    link_data: bool = False
+    docker: bool = False
+    interrupt_after_s: float | None = None
+    install_requirements: bool = False
+    python: str | None = None  # the entry point's interpreter (SM_PYTHON); default python3
+
+
+def run_local(options: LocalOptions, out: TextIO | None = None) -> int:
+    out = out if out is not None else sys.stdout
+    compiled = compile_with_overrides(options.job_path, options.overrides, _artifact_dir(options))
+    job, request = compiled.job, compiled.rendered.request.body
+    _print_warnings(compiled)
+    _check_channels(job, options.allow_missing_channels)
+    skipped = _missing_requirements(job, options)
+    if skipped:
+        print(f"{job.path}: skipped: this machine lacks {', '.join(skipped)} (declared in {requires.FILE_NAME})", file=out)
+        return EXIT_SKIPPED
+    client = _docker_client(options, compiled, out)
+    run_dir = _new_run_dir(job, options)
+    print(f"run directory: {run_dir}", file=out, flush=True)
+    run_dir = run_dir.resolve()  # the shim runs in <run>/code: every path it gets is absolute
+    _notes(job, request, options, out)
+    if options.interrupt_after_s is None:
+        outcome = _attempt("run", run_dir, compiled, options, client, None, out)
+        return EXIT_SUCCEEDED if outcome.exit_code == 0 else EXIT_FAILED
+    return _rehearse_interruption(run_dir, compiled, options, client, out)
+
+
+def _rehearse_interruption(run_dir: Path, compiled: Compiled, options: LocalOptions, client: str | None, out: TextIO) -> int:
+    job = compiled.job
+    first = _attempt("attempt 1, interrupted", run_dir / "attempt-1", compiled, options, client, options.interrupt_after_s, out)
+    if job.checkpoints is None:
+        print("no checkpoints in job.yaml: SageMaker would restart this job from the beginning; add checkpoints: to resume", file=out)
+        return EXIT_SUCCEEDED if first.exit_code == 0 else EXIT_FAILED
+    second_base = run_dir / "attempt-2"
+    second_base.mkdir()
+    previous = checkpoint_target(first.tree, job.checkpoints.local_path)
+    following = checkpoint_target(RunTree(second_base), job.checkpoints.local_path)
+    restored = carry_checkpoints(previous, following)
+    atimes = access_times_recorded(following)
+    print(f"restarting with the checkpoint directory of attempt 1 ({len(restored)} files), as SageMaker restores it from S3", file=out, flush=True)
+    second = _attempt("attempt 2, restarted", second_base, compiled, options, client, None, out)
+    log = second.tree.log.read_text(encoding="utf-8").splitlines() if second.tree.log.is_file() else []
+    print_resume(report(following, restored, atimes, log), out)
+    return EXIT_SUCCEEDED if second.exit_code == 0 else EXIT_FAILED
+
+
+def _attempt(label: str, base: Path, compiled: Compiled, options: LocalOptions, client: str | None,
+             terminate_after_s: float | None, out: TextIO) -> Outcome:
+    job, request = compiled.job, compiled.rendered.request.body
+    base.mkdir(parents=True, exist_ok=True)
+    checkpoint_dir = checkpoint_target(RunTree(base), job.checkpoints.local_path) if job.checkpoints else None
+    if checkpoint_dir is not None and client is None:
+        request = _localize_checkpoint_hyperparameters(request, job.checkpoints.local_path, checkpoint_dir, out)
+    tree = build_tree(base, job, request, _shim(compiled), options.link_data)
+    print_configuration(tree, out)
+    print(f"--- {label}: {job.name} ---", file=out, flush=True)
+    if client is None:
+        argv, env = [str(tree.shim)], _shim_environment(job, request, tree, options)
+    else:
+        argv, env = _docker_run(client, job, request, tree), dict(os.environ)
+    finished = run_streaming(argv, env, tree.code_dir, tree.log, terminate_after_s)
+    print(f"--- end of {label} ---", file=out, flush=True)
+    metrics = extract(job.metrics, finished.log)
+    outcome = read_outcome(label, tree, finished.exit_code, finished.duration_s, checkpoint_dir, metrics,
+                           finished.terminated_at_s, finished.killed)
+    print_summary(outcome, out)
+    return outcome
+
+
+def _shim_environment(job: Job, request: dict[str, Any], tree: RunTree, options: LocalOptions) -> dict[str, str]:
+    """The container's environment as far as the script can tell: the image's ENV, the job's
+    environment, the platform's TRAINING_JOB_NAME, and the base directory of this run."""
+    env = {k: v for k, v in os.environ.items() if k in KEPT_FROM_CALLER or not k.startswith(CONTAINER_ONLY_PREFIXES)}
+    env.update(IMAGE_ENVIRONMENT)
+    env["SAGEMAKER_PROGRAM"] = job.entry_point
+    env.update(request.get("Environment") or {})
+    env["TRAINING_JOB_NAME"] = request["TrainingJobName"]
+    env["SAGEMAKER_BASE_DIR"] = str(tree.base.resolve())
+    env["SM_STUDIO_LOCAL_MODE"] = "true"
+    if not options.install_requirements:
+        # The caller's Python stands in for the image: nothing is pip-installed into it unasked.
+        env["TRAIN_BAKED_CODE"] = "1"
+    if options.python:
+        env["SM_PYTHON"] = options.python
+    return env
+
+
+def _docker_run(client: str, job: Job, request: dict[str, Any], tree: RunTree) -> list[str]:
+    env = dict(request.get("Environment") or {})
+    env["TRAINING_JOB_NAME"] = request["TrainingJobName"]
+    env["SM_STUDIO_LOCAL_MODE"] = "true"
+    mounts = []
+    if job.checkpoints is not None and not job.checkpoints.local_path.startswith("/opt/ml/"):
+        mounts.append((checkpoint_target(tree, job.checkpoints.local_path), job.checkpoints.local_path))
+    return docker.run_command(client, docker.image_tag(job.name), tree.base, env, mounts, f"{job.name}-local-{os.getpid()}")
+
+
+def _localize_checkpoint_hyperparameters(request: dict[str, Any], local_path: str, target: Path, out: TextIO) -> dict[str, Any]:
+    """A hyperparameter whose value is the job's checkpoint path gets this run's checkpoint
+    directory instead: that is how a script that takes the path as an argument finds it."""
+    hyperparameters = dict(request.get("HyperParameters") or {})
+    for name, encoded in hyperparameters.items():
+        try:
+            value = json.loads(encoded)
+        except ValueError:
+            continue
+        if isinstance(value, str) and value.rstrip("/") == local_path.rstrip("/"):
+            hyperparameters[name] = json.dumps(str(target.resolve()))
+            print(f"note: hyperparameter {name} is the checkpoint path {local_path}; this run passes {target.resolve()}", file=out)
+    return {**request, "HyperParameters": hyperparameters}
+
+
+def _check_channels(job: Job, allow_missing: bool) -> None:
+    problems = []
+    if not allow_missing:
+        for channel in missing_channels(job):
+            problems.append(job.source.diagnostic(
+                ("inputs", channel.name),
+                f"channel {channel.name!r} has no local: path for local runs; add one (a directory beside job.yaml) or pass --allow-missing-channels",
+            ))
+    for channel, path in absent_channel_paths(job):
+        problems.append(job.source.diagnostic(("inputs", channel.name, "local"), f"channel {channel.name!r}: local path {path} does not exist"))
+    if problems:
+        raise SpecError(job.path, problems)
+
+
+def _missing_requirements(job: Job, options: LocalOptions) -> list[str]:
+    try:
+        declared = requires.read_requirements(job.directory)
+    except requires.RequiresFileError as exc:
+        raise LocalRunError(str(exc)) from None
+    if not declared or options.docker:
+        return []
+    python = options.python or os.environ.get("SM_PYTHON") or "python3"
+    return [f"{r.describe()} (for {python})" if r.kind == "python" else r.describe() for r in requires.missing(declared, python, dict(os.environ))]
+
+
+def _docker_client(options: LocalOptions, compiled: Compiled, out: TextIO) -> str | None:
+    if not options.docker:
+        return None
+    try:
+        client = docker.require_docker()
+    except docker.DockerUnavailable as exc:
+        raise LocalRunError(str(exc)) from None
+    job = compiled.job
+    write_artifacts(compiled.rendered.artifacts, compiled.out_dir)
+    argv = docker.build_command(client, compiled.out_dir / "Dockerfile", job.directory, docker.image_tag(job.name))
+    print(f"building {docker.image_tag(job.name)}: {' '.join(argv)}", file=out, flush=True)
+    built = run_streaming(argv, dict(os.environ), job.directory)
+    if built.exit_code != 0:
+        raise LocalRunError(f"docker build failed with exit status {built.exit_code}")
+    return client
+
+
+def _artifact_dir(options: LocalOptions) -> Path | None:
+    """Where --docker writes the artifacts it builds from: inside the build context (the job's
+    directory), in the git-ignored .local/."""
+    return options.job_path.parent / LOCAL_DIR / DOCKER_BUILD_DIR if options.docker else None
+
+
+def _new_run_dir(job: Job, options: LocalOptions) -> Path:
+    try:
+        return new_run_dir(job, options.workdir)
+    except LayoutError as exc:
+        raise LocalRunError(str(exc)) from None
+
+
+def _notes(job: Job, request: dict[str, Any], options: LocalOptions, out: TextIO) -> None:
+    count = request["ResourceConfig"]["InstanceCount"]
+    if count > 1:
+        print(f"note: the job asks for {count} instances; a local run is the single host algo-1", file=out)
+    for channel in job.inputs:
+        mode = channel.mode or "File"
+        if mode != "File":
+            print(f"note: channel {channel.name!r} uses {mode} mode in SageMaker; locally its files are plain files", file=out)
+    if (job.code_path / "requirements.txt").is_file() and not options.install_requirements:
+        print("note: code/requirements.txt is not installed (the image installs it at build time); "
+              "--install-requirements pip-installs it into the local Python first", file=out)
+
+
+def _shim(compiled: Compiled) -> bytes:
+    return next(a.content for a in compiled.rendered.artifacts if a.name == "train")
+
+
+def _print_warnings(compiled: Compiled) -> None:
+    for warning in sorted(compiled.warnings):
+        print(warning.format(compiled.job.path), file=sys.stderr)
