@@ -1,0 +1,129 @@
+"""Bad input: compiler-style diagnostics with line and column, exit 2, never a traceback, and
+nothing written."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.compiler.jobs import MINIMAL, make_job, run_compiler, with_lines
+
+
+def errors_of(result) -> list[str]:
+    assert "Traceback" not in result.stderr
+    return [line for line in result.stderr.splitlines() if ": error: " in line]
+
+
+def test_valid_minimal_job_compiles(tmp_path):
+    job = make_job(tmp_path)
+    result = run_compiler("compile", job)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "generated").iterdir()) == [
+        "Dockerfile", "build_and_push.sh", "create_training_job.json", "train",
+    ]
+
+
+def test_unknown_key_gets_a_did_you_mean_at_its_line_and_column(tmp_path):
+    job = make_job(tmp_path, MINIMAL.replace("entry_point:", "entry_pont:"))
+    result = run_compiler("validate", job)
+    assert result.returncode == 2
+    assert f"{job}:8:1: error: unknown key 'entry_pont'; did you mean 'entry_point'? (at /entry_pont)" in errors_of(result)
+
+
+def test_every_error_is_reported_at_once(tmp_path):
+    text = MINIMAL.replace("region: us-east-1", "region: mars").replace("name: demo", "name: de_mo")
+    job = make_job(tmp_path, text + "spto: true\n")
+    errors = errors_of(run_compiler("validate", job))
+    assert len(errors) == 3
+    assert any(":2:7: error: name: 'de_mo' is not valid" in e for e in errors)
+    assert any(":4:9: error: region: 'mars' is not valid" in e for e in errors)
+    assert any(":11:1: error: unknown key 'spto'; did you mean 'spot'?" in e for e in errors)
+
+
+def test_nested_unknown_key_and_enum_suggestion(tmp_path):
+    job = make_job(tmp_path, MINIMAL.replace("  repository: demo/train", "  repository: demo/train\n  base: gpu\n  pyhton: '3.11'"))
+    errors = errors_of(run_compiler("validate", job))
+    assert any(":8:9: error: base: 'gpu' is not one of cpu, cuda" in e and "(at /image/base)" in e for e in errors)
+    assert any(":9:3: error: unknown key 'pyhton'; did you mean 'python'? (at /image/pyhton)" in e for e in errors)
+
+
+def test_wrong_type_names_what_was_expected(tmp_path):
+    job = make_job(tmp_path, with_lines("spot: maybe"))
+    errors = errors_of(run_compiler("validate", job))
+    assert errors == [f"{job}:11:7: error: spot: expected a boolean, got a string 'maybe' (at /spot)"]
+
+
+def test_channel_short_and_long_forms_are_explained_by_the_form_used(tmp_path):
+    job = make_job(tmp_path, with_lines("inputs:", "  train: http://bucket/x", "  val: {s3: 's3://bucket/v/', mode: Fil}"))
+    errors = errors_of(run_compiler("validate", job))
+    assert any(":12:10: error: train: 'http://bucket/x' is not valid: expected an S3 URI" in e for e in errors)
+    assert any("mode: 'Fil' is not one of File, FastFile, Pipe; did you mean 'File'? (at /inputs/val/mode)" in e for e in errors)
+    assert len(errors) == 2
+
+
+def test_yaml_syntax_error_has_its_position(tmp_path):
+    job = make_job(tmp_path, MINIMAL + "tags: {a: b\n")
+    result = run_compiler("validate", job)
+    assert result.returncode == 2
+    errors = errors_of(result)
+    assert len(errors) == 1 and ": error: YAML syntax:" in errors[0]
+    assert errors[0].startswith(f"{job}:12:")
+
+
+def test_duplicate_key_is_an_error(tmp_path):
+    job = make_job(tmp_path, MINIMAL + "name: again\n")
+    errors = errors_of(run_compiler("validate", job))
+    assert len(errors) == 1 and "duplicate key" in errors[0] and errors[0].startswith(f"{job}:11:")
+
+
+@pytest.mark.parametrize("text", ["", "- a list\n", "just text\n"])
+def test_a_document_that_is_not_a_mapping(tmp_path, text):
+    job = make_job(tmp_path, text)
+    result = run_compiler("validate", job)
+    assert result.returncode == 2
+    assert errors_of(result)
+
+
+def test_missing_job_file(tmp_path):
+    result = run_compiler("validate", tmp_path / "nope.yaml")
+    assert result.returncode == 2
+    assert errors_of(result) == [f"{tmp_path / 'nope.yaml'}:1:1: error: no such file"]
+
+
+def test_not_utf8(tmp_path):
+    job = make_job(tmp_path)
+    job.write_bytes(MINIMAL.encode() + b"tags: {a: \xff}\n")
+    result = run_compiler("validate", job)
+    assert result.returncode == 2 and errors_of(result)
+
+
+def test_failed_compile_leaves_the_output_directory_untouched(tmp_path):
+    job = make_job(tmp_path)
+    assert run_compiler("compile", job).returncode == 0
+    out = tmp_path / "generated"
+    before = {p.name: (p.read_bytes(), p.stat().st_mode) for p in out.iterdir()}
+    job.write_text(MINIMAL.replace("region: us-east-1", "region: nowhere"))
+    result = run_compiler("compile", job)
+    assert result.returncode == 2
+    after = {p.name: (p.read_bytes(), p.stat().st_mode) for p in out.iterdir()}
+    assert after == before
+    assert sorted(os.listdir(tmp_path)) == ["code", "generated", "job.yaml"]
+
+
+def test_failed_compile_creates_nothing(tmp_path):
+    job = make_job(tmp_path, MINIMAL.replace("region: us-east-1", "region: nowhere"))
+    result = run_compiler("compile", job, "-o", tmp_path / "out" / "deeper")
+    assert result.returncode == 2
+    assert sorted(os.listdir(tmp_path)) == ["code", "job.yaml"]
+
+
+def test_validate_writes_nothing(tmp_path):
+    job = make_job(tmp_path)
+    assert run_compiler("validate", job).returncode == 0
+    assert sorted(os.listdir(tmp_path)) == ["code", "job.yaml"]
+
+
+def test_usage_error_exits_2():
+    result = run_compiler("compile")
+    assert result.returncode == 2 and "Traceback" not in result.stderr

@@ -1,0 +1,176 @@
+"""What the compiler renders: the request's members, the hyperparameter encoding, the image
+tag, determinism and atomic output."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from compiler.pipeline import compile_job
+from compiler.request import encode_hyperparameter
+from spec.durations import describe, seconds
+from tests.compiler.jobs import MINIMAL, REPO, make_job, run_compiler, with_lines
+
+FULL = with_lines(
+    "hyperparameters: {epochs: 10, lr: 0.001, model-name: resnet50, layers: [64, 128], flag: true, none: null}",
+    "inputs:",
+    "  train: s3://bucket/prefix/train/",
+    "  validation: {s3: 's3://bucket/prefix/val/', content_type: text/csv, mode: Pipe, distribution: ShardedByS3Key,",
+    "               compression: Gzip, record_wrapper: RecordIO, local: data/val}",
+    "resources: {instance_type: ml.g5.xlarge, instance_count: 2, volume_gb: 50, keep_alive: 10m}",
+    "limits: {max_runtime: 2h, max_wait: 3h, max_pending: 1d}",
+    "spot: true",
+    "checkpoints: {s3: 's3://bucket/ckpt/'}",
+    "environment: {LOG_LEVEL: info, WORKERS: 4, DEBUG: false}",
+    "metrics: [{name: 'train:loss', regex: 'loss: ([0-9.]+)'}]",
+    "tags: {project: mnist, team: ml}",
+    "network: {subnets: [subnet-0abc], security_groups: [sg-0abc], isolation: true, encrypt_inter_container: true}",
+    "retry: {max_attempts: 2}",
+)
+
+
+def test_full_request(tmp_path):
+    request = compile_job(make_job(tmp_path, FULL)).rendered.request.body
+    assert request["HyperParameters"] == {
+        "epochs": "10", "lr": "0.001", "model-name": '"resnet50"', "layers": "[64, 128]", "flag": "true", "none": "null",
+    }
+    assert request["InputDataConfig"] == [
+        {"ChannelName": "train", "DataSource": {"S3DataSource": {
+            "S3DataType": "S3Prefix", "S3Uri": "s3://bucket/prefix/train/", "S3DataDistributionType": "FullyReplicated"}}},
+        {"ChannelName": "validation", "ContentType": "text/csv", "CompressionType": "Gzip", "RecordWrapperType": "RecordIO",
+         "InputMode": "Pipe", "DataSource": {"S3DataSource": {
+             "S3DataType": "S3Prefix", "S3Uri": "s3://bucket/prefix/val/", "S3DataDistributionType": "ShardedByS3Key"}}},
+    ]
+    assert request["ResourceConfig"] == {"InstanceType": "ml.g5.xlarge", "InstanceCount": 2, "VolumeSizeInGB": 50, "KeepAlivePeriodInSeconds": 600}
+    assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 7200, "MaxWaitTimeInSeconds": 10800, "MaxPendingTimeInSeconds": 86400}
+    assert request["EnableManagedSpotTraining"] is True
+    assert request["CheckpointConfig"] == {"S3Uri": "s3://bucket/ckpt/", "LocalPath": "/opt/ml/checkpoints"}
+    assert request["Environment"] == {"LOG_LEVEL": "info", "WORKERS": "4", "DEBUG": "false"}
+    assert request["Tags"] == [{"Key": "project", "Value": "mnist"}, {"Key": "team", "Value": "ml"}]
+    assert request["VpcConfig"] == {"SecurityGroupIds": ["sg-0abc"], "Subnets": ["subnet-0abc"]}
+    assert request["EnableNetworkIsolation"] is True and request["EnableInterContainerTrafficEncryption"] is True
+    assert request["RetryStrategy"] == {"MaximumRetryAttempts": 2}
+    assert request["AlgorithmSpecification"]["MetricDefinitions"] == [{"Name": "train:loss", "Regex": "loss: ([0-9.]+)"}]
+    assert request["AlgorithmSpecification"]["TrainingInputMode"] == "File"
+
+
+def test_minimal_request_has_defaults_and_nothing_unset(tmp_path):
+    request = compile_job(make_job(tmp_path)).rendered.request.body
+    assert sorted(request) == [
+        "AlgorithmSpecification", "OutputDataConfig", "ResourceConfig", "RoleArn", "StoppingCondition", "TrainingJobName",
+    ]
+    assert request["ResourceConfig"] == {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30}
+    assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 86400}
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(json_values)
+@settings(max_examples=500)
+def test_hyperparameter_encoding_is_lossless(value):
+    assert json.loads(encode_hyperparameter(value)) == value
+
+
+@given(st.integers(min_value=0, max_value=10**7))
+@settings(max_examples=500)
+def test_durations_round_trip(total):
+    assert seconds(describe(total)) == total
+
+
+def test_duration_forms():
+    assert [seconds(v) for v in (90, "90s", "30m", "2h", "1d", "1h30m", "1d2h3m4s")] == [90, 90, 1800, 7200, 86400, 5400, 93784]
+
+
+def test_compiling_twice_gives_identical_bytes(tmp_path):
+    job = make_job(tmp_path, FULL)
+    assert run_compiler("compile", job).returncode == 0
+    first = {p.name: p.read_bytes() for p in (tmp_path / "generated").iterdir()}
+    assert run_compiler("compile", job).returncode == 0
+    assert {p.name: p.read_bytes() for p in (tmp_path / "generated").iterdir()} == first
+
+
+def test_output_is_independent_of_the_working_directory(tmp_path):
+    job = make_job(tmp_path / "job", FULL)
+    assert run_compiler("compile", job).returncode == 0
+    first = {p.name: p.read_bytes() for p in (tmp_path / "job" / "generated").iterdir()}
+    assert run_compiler("compile", "job.yaml", cwd=tmp_path / "job").returncode == 0
+    assert {p.name: p.read_bytes() for p in (tmp_path / "job" / "generated").iterdir()} == first
+
+
+def test_modes_and_headers(tmp_path):
+    job = make_job(tmp_path)
+    assert run_compiler("compile", job).returncode == 0
+    out = tmp_path / "generated"
+    modes = {p.name: oct(p.stat().st_mode & 0o777) for p in out.iterdir()}
+    assert modes == {"Dockerfile": "0o644", "train": "0o755", "build_and_push.sh": "0o755", "create_training_job.json": "0o644"}
+    header = "Code generated by sagemaker-byoc from ../job.yaml. DO NOT EDIT."
+    assert (out / "Dockerfile").read_text().splitlines()[0] == f"# {header}"
+    assert (out / "build_and_push.sh").read_text().splitlines()[:2] == ["#!/bin/sh", f"# {header}"]
+    train = (out / "train").read_text().splitlines()
+    assert train[1] == f"# {header}"
+    shim = (REPO / "shim" / "train").read_text().splitlines()
+    assert [train[0], *train[2:]] == shim  # the shim verbatim, but for the header
+    json.loads((out / "create_training_job.json").read_text())
+
+
+def test_default_tag_follows_the_build_inputs(tmp_path):
+    job = make_job(tmp_path)
+    tag = lambda: compile_job(job).rendered.image_uri.rsplit(":", 1)[1]  # noqa: E731
+    first = tag()
+    assert len(first) == 12
+    (tmp_path / "code" / "__pycache__").mkdir()
+    (tmp_path / "code" / "__pycache__" / "train.cpython-311.pyc").write_bytes(b"\0")
+    assert tag() == first  # bytecode caches are not build inputs
+    job.write_text(MINIMAL + "hyperparameters: {epochs: 3}\n")
+    assert tag() == first  # hyperparameters do not change the image
+    (tmp_path / "code" / "model.py").write_text("x = 1\n")
+    assert tag() != first  # code does
+
+
+def test_explicit_tag_is_used(tmp_path):
+    job = make_job(tmp_path, MINIMAL.replace("  repository: demo/train", "  repository: demo/train\n  tag: v1"))
+    assert compile_job(job).rendered.image_uri == "123456789012.dkr.ecr.us-east-1.amazonaws.com/demo/train:v1"
+
+
+def test_dockerfile_layers_put_code_last(tmp_path):
+    job = make_job(tmp_path, MINIMAL.replace("  repository: demo/train", "  repository: demo/train\n  apt: [libgl1]\n  pip: [numpy==2.1.3]"))
+    assert run_compiler("compile", job).returncode == 0
+    lines = (tmp_path / "generated" / "Dockerfile").read_text().splitlines()
+    order = [next(i for i, line in enumerate(lines) if line.startswith(prefix)) for prefix in
+             ("FROM python:3.11.", "RUN apt-get update", 'RUN ["python3", "-m", "pip", "install", "--no-cache-dir", "numpy==2.1.3"]',
+              "COPY generated/train /usr/local/bin/train", "WORKDIR /opt/ml/code", "COPY code/ /opt/ml/code/")]
+    assert order == sorted(order)
+    assert "    SAGEMAKER_PROGRAM=train.py \\" in lines
+
+
+def test_compile_replaces_stale_artifacts_in_an_existing_directory(tmp_path):
+    job = make_job(tmp_path)
+    out = tmp_path / "generated"
+    out.mkdir()
+    (out / "Dockerfile").write_text("stale\n")
+    (out / "notes.txt").write_text("mine\n")
+    assert run_compiler("compile", job).returncode == 0
+    assert (out / "Dockerfile").read_text().startswith("# Code generated")
+    assert (out / "notes.txt").read_text() == "mine\n"  # files that are not artifacts stay
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".generated")]  # no staging left
+
+
+def test_compile_into_another_directory(tmp_path):
+    job = make_job(tmp_path / "job")
+    result = run_compiler("compile", job, "-o", tmp_path / "job" / "build" / "artifacts")
+    assert result.returncode == 0, result.stderr
+    dockerfile = (tmp_path / "job" / "build" / "artifacts" / "Dockerfile").read_text()
+    assert "COPY build/artifacts/train /usr/local/bin/train" in dockerfile
+    assert "from ../../job.yaml" in dockerfile.splitlines()[0]
+    assert "warning" not in result.stderr
+    outside = run_compiler("compile", job, "-o", tmp_path / "elsewhere")
+    assert outside.returncode == 0 and "outside the job's directory" in outside.stderr
