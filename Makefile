@@ -39,6 +39,13 @@ validate: $(VENV)/.runtime ## Validate a job without writing: make validate JOB=
 	@test -n "$(JOB)" || { echo "usage: make validate JOB=path/to/job.yaml" >&2; exit 2; }
 	$(PY) -m compiler validate "$(JOB)"
 
+.PHONY: run-local
+# HPS is read from the recipe's environment (make exports command-line variables), so quotes
+# inside it reach the option intact.
+run-local: $(VENV)/.runtime ## Run a job here as SageMaker would: make run-local JOB=path/job.yaml [HPS='k=v …'] [WORKDIR=dir]
+	@test -n "$(JOB)" || { echo "usage: make run-local JOB=path/to/job.yaml [HPS='k=v …'] [WORKDIR=dir]" >&2; exit 2; }
+	$(PY) -m compiler run-local "$(JOB)" --hps "$$HPS" $(if $(WORKDIR),--workdir "$(WORKDIR)")
+
 .PHONY: check
 check: $(VENV)/.runtime ## Fail if any example's committed generated/ differs from a fresh render
 	@rc=0; for job in $(EXAMPLES); do $(PY) -m compiler check "$$job" || rc=1; done; exit $$rc
