@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -105,6 +106,7 @@ def _requirement_files(job: Job) -> list[Path]:
     return [path for path in candidates if path.is_file()]
 
 
+@cache
 def _templates() -> Environment:
     return Environment(
         loader=FileSystemLoader(TEMPLATES),
