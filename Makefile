@@ -82,6 +82,10 @@ oracle: $(ORACLE)/.installed ## Install the toolkit into .oracle/ (the shim test
 bench-shim: $(VENV)/.runtime oracle ## Benchmark: the toolkit's train vs shim/train (realistic job, API maxima)
 	$(PY) -m tests.bench.shim
 
+.PHONY: bench-constraints
+bench-constraints: $(VENV)/.dev ## Benchmark: load the derived constraints file vs botocore's full SageMaker model
+	$(PY) -m tests.bench.constraints
+
 .PHONY: clean
 clean: ## Remove the virtualenvs and caches
 	rm -rf $(VENV) .oracle .pytest_cache .hypothesis
