@@ -138,7 +138,7 @@ class _Translator:
         end = self.pattern.find("}", self.pos)
         if end < 0:
             raise self.fail("unterminated '{'")
-        body = self.pattern[self.pos:end]
+        body = self.pattern[self.pos : end]
         lower, comma, upper = body.partition(",")
         if not lower.isdigit() or (upper and not upper.isdigit()):
             raise self.fail(f"bad counted quantifier {{{body}}}")
@@ -171,7 +171,7 @@ class _Translator:
         return ord(char)
 
     def hex_code_point(self, digits: int) -> int:
-        text = self.pattern[self.pos:self.pos + digits]
+        text = self.pattern[self.pos : self.pos + digits]
         if len(text) != digits or any(c not in "0123456789abcdefABCDEF" for c in text):
             raise self.fail("bad hexadecimal escape")
         self.pos += digits
@@ -186,11 +186,11 @@ class _Translator:
         end = self.pattern.find("}", self.pos)
         if end < 0:
             raise self.fail("unterminated \\p{")
-        name = self.pattern[self.pos:end]
+        name = self.pattern[self.pos : end]
         self.pos = end + 1
         if name in POSIX_CLASSES:
             return POSIX_CLASSES[name]
-        category = name[2:] if name.startswith("Is") else name
+        category = name.removeprefix("Is")
         if category in GENERAL_CATEGORIES:
             return category_ranges(GENERAL_CATEGORIES[category])
         if len(category) == 2 and category[0] in GENERAL_CATEGORIES:

@@ -18,10 +18,12 @@ Pure: no I/O except reading the constraints file once.
 import difflib
 import functools
 import json
+import math
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 CONSTRAINTS_PATH = Path(__file__).resolve().parent.parent / "schemas" / "create_training_job.constraints.json"
 
@@ -42,13 +44,16 @@ SEQUENCE_LENGTH_RANGE_K = (1, 1024)
 # Families whose instances have local NVMe instance storage, from the ResourceConfig docs
 # (ml.p4d, ml.g4dn, ml.g5) and the EC2 instance-store tables. VolumeKmsKeyId is refused there.
 LOCAL_STORAGE_FAMILIES = frozenset(
-    "g4dn g5 g6 g6e p3dn p4d p4de p5 p5e p5en r5d trn1 trn1n trn2".split()
+    ("g4dn", "g5", "g6", "g6e", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en", "r5d", "trn1", "trn1n", "trn2")
 )
 # EBS-only families (the docs name ml.c5 and ml.p2): "you must define the size of EBS volume
 # through VolumeSizeInGB".
 EBS_ONLY_FAMILIES = frozenset(
-    "c4 c5 c5n c6i c7i c7i-flex c8i c8i-flex m4 m5 m6i m7i m7i-flex m8i m8i-flex "
-    "p2 p3 r5 r6i r7i r8i r8i-flex t3".split()
+    (
+        *("c4", "c5", "c5n", "c6i", "c7i", "c7i-flex", "c8i", "c8i-flex"),
+        *("m4", "m5", "m6i", "m7i", "m7i-flex", "m8i", "m8i-flex"),
+        *("p2", "p3", "r5", "r6i", "r7i", "r8i", "r8i-flex", "t3"),
+    )
 )
 
 
@@ -208,7 +213,7 @@ def type_mismatch(shape_type: str, value: Any) -> str | None:
     elif shape_type in ("integer", "long"):
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif shape_type in ("float", "double"):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     elif shape_type == "boolean":
         ok = isinstance(value, bool)
     elif shape_type in ("structure", "map"):
@@ -310,12 +315,17 @@ def algorithm_source(request: dict) -> Iterator[Violation]:
     spec = request.get("AlgorithmSpecification")
     if spec is None:
         if not is_serverless(request):
-            yield Violation((), "the request needs AlgorithmSpecification (with TrainingImage or AlgorithmName) unless it has ServerlessJobConfig")
+            yield Violation(
+                (),
+                "the request needs AlgorithmSpecification (with TrainingImage or AlgorithmName) unless it has ServerlessJobConfig",
+            )
         return
     if not isinstance(spec, dict):
         return
     if "TrainingImage" in spec and "AlgorithmName" in spec:
-        yield Violation(("AlgorithmSpecification", "AlgorithmName"), "AlgorithmName and TrainingImage are mutually exclusive; set only one")
+        yield Violation(
+            ("AlgorithmSpecification", "AlgorithmName"), "AlgorithmName and TrainingImage are mutually exclusive; set only one"
+        )
     elif "TrainingImage" not in spec and "AlgorithmName" not in spec and not is_serverless(request):
         yield Violation(("AlgorithmSpecification",), "AlgorithmSpecification needs either TrainingImage or AlgorithmName")
 
@@ -325,15 +335,24 @@ def stopping_condition(request: dict) -> Iterator[Violation]:
     wait = get(request, "StoppingCondition", "MaxWaitTimeInSeconds")
     spot = request.get("EnableManagedSpotTraining") is True
     if is_integer(runtime) and runtime > TWENTY_EIGHT_DAYS:
-        yield Violation(("StoppingCondition", "MaxRuntimeInSeconds"), f"MaxRuntimeInSeconds {runtime} exceeds the maximum of 28 days ({TWENTY_EIGHT_DAYS})")
+        yield Violation(
+            ("StoppingCondition", "MaxRuntimeInSeconds"),
+            f"MaxRuntimeInSeconds {runtime} exceeds the maximum of 28 days ({TWENTY_EIGHT_DAYS})",
+        )
     if spot and wait is None:
-        yield Violation(("EnableManagedSpotTraining",), "managed spot training needs StoppingCondition.MaxWaitTimeInSeconds (at least MaxRuntimeInSeconds)")
+        yield Violation(
+            ("EnableManagedSpotTraining",),
+            "managed spot training needs StoppingCondition.MaxWaitTimeInSeconds (at least MaxRuntimeInSeconds)",
+        )
     if wait is not None and not spot:
-        yield Violation(("StoppingCondition", "MaxWaitTimeInSeconds"), "MaxWaitTimeInSeconds is only allowed when EnableManagedSpotTraining is true")
+        yield Violation(
+            ("StoppingCondition", "MaxWaitTimeInSeconds"),
+            "MaxWaitTimeInSeconds is only allowed when EnableManagedSpotTraining is true",
+        )
     if spot and is_integer(wait):
         effective_runtime = runtime if is_integer(runtime) else DEFAULT_MAX_RUNTIME
         if wait < effective_runtime:
-            source = "" if is_integer(runtime) else f", the default when MaxRuntimeInSeconds is unset"
+            source = "" if is_integer(runtime) else ", the default when MaxRuntimeInSeconds is unset"
             yield Violation(
                 ("StoppingCondition", "MaxWaitTimeInSeconds"),
                 f"MaxWaitTimeInSeconds {wait} must be at least MaxRuntimeInSeconds {effective_runtime}{source}",
@@ -353,18 +372,27 @@ def channels(request: dict) -> Iterator[Violation]:
         name = channel.get("ChannelName")
         if isinstance(name, str):
             if name in seen:
-                yield Violation(path + ("ChannelName",), f"ChannelName {show(name)} is already used by InputDataConfig[{seen[name]}]; channel names must be unique")
+                yield Violation(
+                    path + ("ChannelName",),
+                    f"ChannelName {show(name)} is already used by InputDataConfig[{seen[name]}]; channel names must be unique",
+                )
             else:
                 seen[name] = index
         mode = effective_input_mode(request, channel)
         if not isinstance(mode, str):
             continue
         if get(channel, "DataSource", "S3DataSource", "S3DataType") == "AugmentedManifestFile" and mode != "Pipe":
-            yield Violation(path + ("DataSource", "S3DataSource", "S3DataType"), f"S3DataType AugmentedManifestFile needs Pipe input mode, but this channel's input mode is {mode}")
+            yield Violation(
+                path + ("DataSource", "S3DataSource", "S3DataType"),
+                f"S3DataType AugmentedManifestFile needs Pipe input mode, but this channel's input mode is {mode}",
+            )
         for member in ("CompressionType", "RecordWrapperType"):
             value = channel.get(member)
             if isinstance(value, str) and value != "None" and mode != "Pipe":
-                yield Violation(path + (member,), f"{member} {value} works only in Pipe input mode; this channel's input mode is {mode} (leave it unset or None)")
+                yield Violation(
+                    path + (member,),
+                    f"{member} {value} works only in Pipe input mode; this channel's input mode is {mode} (leave it unset or None)",
+                )
 
 
 def data_sources(request: dict) -> Iterator[Violation]:
@@ -382,7 +410,10 @@ def data_sources(request: dict) -> Iterator[Violation]:
         names = get(source, "S3DataSource", "InstanceGroupNames")
         for name_index, name in enumerate(names if isinstance(names, list) else []):
             if isinstance(name, str) and name not in group_names:
-                yield Violation(path + ("S3DataSource", "InstanceGroupNames", name_index), f"InstanceGroupNames entry {show(name)} names no group in ResourceConfig.InstanceGroups")
+                yield Violation(
+                    path + ("S3DataSource", "InstanceGroupNames", name_index),
+                    f"InstanceGroupNames entry {show(name)} names no group in ResourceConfig.InstanceGroups",
+                )
 
 
 def unique_values(entries: Any, member: str, path: RequestPath, what: str) -> Iterator[Violation]:
@@ -407,7 +438,12 @@ def uniqueness(request: dict) -> Iterator[Violation]:
         ("DebugHookConfig", "CollectionConfigurations"),
         "CollectionConfigurations",
     )
-    yield from unique_values(get(request, "ResourceConfig", "InstanceGroups"), "InstanceGroupName", ("ResourceConfig", "InstanceGroups"), "InstanceGroups")
+    yield from unique_values(
+        get(request, "ResourceConfig", "InstanceGroups"),
+        "InstanceGroupName",
+        ("ResourceConfig", "InstanceGroups"),
+        "InstanceGroups",
+    )
 
 
 def instance_family(instance_type: Any) -> str | None:
@@ -420,13 +456,18 @@ def resources(request: dict) -> Iterator[Violation]:
     config = request.get("ResourceConfig")
     if config is None:
         if not is_serverless(request):
-            yield Violation((), "the request needs ResourceConfig (instance type, count and volume) unless it has ServerlessJobConfig")
+            yield Violation(
+                (), "the request needs ResourceConfig (instance type, count and volume) unless it has ServerlessJobConfig"
+            )
         return
     if not isinstance(config, dict):
         return
     for member in ("SelectedInstanceType", "SelectedInstanceCount"):
         if member in config:
-            yield Violation(("ResourceConfig", member), f"{member} is read-only (set by SageMaker from InstancePreferences); CreateTrainingJob does not accept it")
+            yield Violation(
+                ("ResourceConfig", member),
+                f"{member} is read-only (set by SageMaker from InstancePreferences); CreateTrainingJob does not accept it",
+            )
     if "InstancePreferences" in config:
         yield from instance_preferences(request, config)
     elif not is_serverless(request):
@@ -441,7 +482,10 @@ def volume(config: dict) -> Iterator[Violation]:
     instance_type = config.get("InstanceType")
     family = instance_family(instance_type)
     if family in LOCAL_STORAGE_FAMILIES and "VolumeKmsKeyId" in config:
-        yield Violation(("ResourceConfig", "VolumeKmsKeyId"), f"VolumeKmsKeyId cannot be used with {instance_type}: its local NVMe storage is encrypted by the instance")
+        yield Violation(
+            ("ResourceConfig", "VolumeKmsKeyId"),
+            f"VolumeKmsKeyId cannot be used with {instance_type}: its local NVMe storage is encrypted by the instance",
+        )
     size = config.get("VolumeSizeInGB")
     if family in EBS_ONLY_FAMILIES and not (is_integer(size) and size >= 1):
         where = ("ResourceConfig", "VolumeSizeInGB") if "VolumeSizeInGB" in config else ("ResourceConfig",)
@@ -454,7 +498,10 @@ def instance_preferences(request: dict, config: dict) -> Iterator[Violation]:
         if member in config:
             yield Violation(("ResourceConfig", member), f"{member} and InstancePreferences are mutually exclusive")
     if request.get("EnableManagedSpotTraining") is True:
-        yield Violation(("EnableManagedSpotTraining",), "EnableManagedSpotTraining and ResourceConfig.InstancePreferences are mutually exclusive")
+        yield Violation(
+            ("EnableManagedSpotTraining",),
+            "EnableManagedSpotTraining and ResourceConfig.InstancePreferences are mutually exclusive",
+        )
     preferences = dict_items(config.get("InstancePreferences"))
     yield from unique_values(config.get("InstancePreferences"), "InstanceType", path, "InstancePreferences")
     with_count = [index for index, preference in preferences if "InstanceCount" in preference]
@@ -462,20 +509,29 @@ def instance_preferences(request: dict, config: dict) -> Iterator[Violation]:
         without = [index for index, preference in preferences if "InstanceCount" not in preference]
         yield Violation(path + (without[0],), "InstanceCount must be set on every InstancePreferences entry or on none")
     if with_count and "InstanceCount" in config:
-        yield Violation(("ResourceConfig", "InstanceCount"), "InstanceCount is set both per preference and in ResourceConfig; set it in one place")
+        yield Violation(
+            ("ResourceConfig", "InstanceCount"),
+            "InstanceCount is set both per preference and in ResourceConfig; set it in one place",
+        )
     if preferences and not with_count and "InstanceCount" not in config:
         yield Violation(("ResourceConfig",), "set InstanceCount either in ResourceConfig or on every InstancePreferences entry")
     if "TrainingPlanArn" in config:
         for index, preference in preferences:
             if "TrainingPlanArns" in preference:
-                yield Violation(path + (index, "TrainingPlanArns"), "per-preference TrainingPlanArns and ResourceConfig.TrainingPlanArn are mutually exclusive")
+                yield Violation(
+                    path + (index, "TrainingPlanArns"),
+                    "per-preference TrainingPlanArns and ResourceConfig.TrainingPlanArn are mutually exclusive",
+                )
 
 
 def documented_values(request: dict) -> Iterator[Violation]:
     interval = get(request, "ProfilerConfig", "ProfilingIntervalInMilliseconds")
     if is_integer(interval) and interval not in PROFILING_INTERVALS_MS:
         allowed = ", ".join(str(value) for value in PROFILING_INTERVALS_MS)
-        yield Violation(("ProfilerConfig", "ProfilingIntervalInMilliseconds"), f"ProfilingIntervalInMilliseconds {interval} is not one of {allowed}")
+        yield Violation(
+            ("ProfilerConfig", "ProfilingIntervalInMilliseconds"),
+            f"ProfilingIntervalInMilliseconds {interval} is not one of {allowed}",
+        )
     for index, placement in dict_items(get(request, "ResourceConfig", "InstancePlacementConfig", "PlacementSpecifications")):
         count = placement.get("InstanceCount")
         if is_integer(count) and count < 1:
@@ -496,7 +552,9 @@ def serverless(request: dict) -> Iterator[Violation]:
     if isinstance(length, str) and length.endswith("K") and length[:-1].isdigit():
         low, high = SEQUENCE_LENGTH_RANGE_K
         if not low <= int(length[:-1]) <= high:
-            yield Violation(("ServerlessJobConfig", "SequenceLength"), f"SequenceLength {show(length)} is outside {low}K..{high}K")
+            yield Violation(
+                ("ServerlessJobConfig", "SequenceLength"), f"SequenceLength {show(length)} is outside {low}K..{high}K"
+            )
 
 
 CROSS_FIELD_RULES: tuple[Callable[[dict], Iterator[Violation]], ...] = (

@@ -34,9 +34,16 @@ def run_cli(request: dict, tmp_path: Path) -> subprocess.CompletedProcess:
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_EC2_METADATA_DISABLED": "true",
     }
-    command = [str(AWS) if AWS.exists() else "aws", "sagemaker", "create-training-job",
-               "--cli-input-json", f"file://{request_file}", "--generate-cli-skeleton", "output"]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    command = [
+        str(AWS) if AWS.exists() else "aws",
+        "sagemaker",
+        "create-training-job",
+        "--cli-input-json",
+        f"file://{request_file}",
+        "--generate-cli-skeleton",
+        "output",
+    ]
+    return subprocess.run(command, check=False, env=env, capture_output=True, text=True, timeout=60)
 
 
 def accepted_requests() -> dict[str, dict]:
@@ -69,10 +76,19 @@ def cli_rejected_requests() -> dict[str, tuple[dict, str]]:
             set_path(valid_request(), ("StoppingCondition", "MaxPendingTimeInSeconds"), 3600),
             "valid min value: 7200",
         ),
-        "InstancePreferences": (set_path(valid_request(), ("ResourceConfig",), preferences), 'Unknown parameter in ResourceConfig: "InstancePreferences"'),
-        "SequenceLength": (set_path(valid_request(), ("ServerlessJobConfig",), serverless), 'Unknown parameter in ServerlessJobConfig: "SequenceLength"'),
+        "InstancePreferences": (
+            set_path(valid_request(), ("ResourceConfig",), preferences),
+            'Unknown parameter in ResourceConfig: "InstancePreferences"',
+        ),
+        "SequenceLength": (
+            set_path(valid_request(), ("ServerlessJobConfig",), serverless),
+            'Unknown parameter in ServerlessJobConfig: "SequenceLength"',
+        ),
         "missing RoleArn": (drop_path(valid_request(), ("RoleArn",)), 'Missing required parameter in input: "RoleArn"'),
-        "string as an integer": (set_path(valid_request(), ("ResourceConfig", "VolumeSizeInGB"), "30"), "Invalid type for parameter ResourceConfig.VolumeSizeInGB"),
+        "string as an integer": (
+            set_path(valid_request(), ("ResourceConfig", "VolumeSizeInGB"), "30"),
+            "Invalid type for parameter ResourceConfig.VolumeSizeInGB",
+        ),
     }
 
 

@@ -75,8 +75,9 @@ def sample_strings(python_pattern: str) -> list[str]:
     gathered: list[str] = []
     alphabet = st.sampled_from(TRICKY) | st.characters(codec="utf-8")
 
-    @settings(max_examples=STRINGS_PER_PATTERN, derandomize=True, database=None, deadline=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=STRINGS_PER_PATTERN, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck)
+    )
     @given(st.from_regex(re.compile(python_pattern), fullmatch=True) | st.text(alphabet=alphabet, max_size=16))
     def gather(value):
         gathered.append(value)
@@ -105,7 +106,11 @@ def java_oracle(tmp_path_factory):
         lines += [f"{index} {hex_utf8(value)}" for index, value in cases]
         result = subprocess.run(
             ["java", "-cp", str(folder), "PatternOracle"],
-            input="\n".join(lines) + "\n", capture_output=True, text=True, check=True, timeout=300,
+            input="\n".join(lines) + "\n",
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
         )
         return [line == "1" for line in result.stdout.splitlines()]
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spec import java_regex, request_rules, service_model
+from spec import java_regex, service_model
 from spec.request_rules import Violation, check_request
 
 ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
@@ -79,7 +79,12 @@ def full_request() -> dict:
         "CollectionConfigurations": [{"CollectionName": "losses"}, {"CollectionName": "weights"}],
     }
     request["DebugRuleConfigurations"] = [
-        {"RuleConfigurationName": "LossNotDecreasing", "RuleEvaluatorImage": IMAGE, "InstanceType": "ml.t3.medium", "VolumeSizeInGB": 0}
+        {
+            "RuleConfigurationName": "LossNotDecreasing",
+            "RuleEvaluatorImage": IMAGE,
+            "InstanceType": "ml.t3.medium",
+            "VolumeSizeInGB": 0,
+        }
     ]
     request["ProfilerConfig"] = {"S3OutputPath": "s3://bucket/profiler/", "ProfilingIntervalInMilliseconds": 500}
     request["ExperimentConfig"] = {"ExperimentName": "mnist", "TrialName": "trial-1"}
@@ -163,7 +168,9 @@ def test_a_missing_required_member_is_reported_on_its_container(path, container)
 
 def test_an_unknown_member_is_reported_with_a_suggestion():
     request = set_path(valid_request(), ("ResourceConfig", "InstanceCout"), 1)
-    assert at(request, ("ResourceConfig", "InstanceCout")) == ["InstanceCout is not a member of ResourceConfig (did you mean InstanceCount?)"]
+    assert at(request, ("ResourceConfig", "InstanceCout")) == [
+        "InstanceCout is not a member of ResourceConfig (did you mean InstanceCount?)"
+    ]
     assert at(set_path(valid_request(), ("Unheard",), 1), ("Unheard",)) == ["Unheard is not a member of the request"]
 
 
@@ -190,7 +197,9 @@ def test_a_value_of_the_wrong_json_type_is_reported(path, bad, expected):
 
 def test_integers_must_fit_their_width():
     path = ("ResourceConfig", "InstanceCount")
-    assert at(set_path(valid_request(), path, 2**31), path) == ["InstanceCount 2147483648 does not fit a 32-bit integer (-2147483648..2147483647)"]
+    assert at(set_path(valid_request(), path, 2**31), path) == [
+        "InstanceCount 2147483648 does not fit a 32-bit integer (-2147483648..2147483647)"
+    ]
     assert at(set_path(valid_request(), path, 2**31 - 1), path) == []
     seed = ("InputDataConfig", 1, "ShuffleConfig")
     request = set_path(full_request(), seed, {"Seed": 2**40})
@@ -208,7 +217,10 @@ def test_string_length_limits():
         'TrainingJobName "' + "a" * 59 + '…" is 64 characters long; at most 63 allowed'
     )
     role = ("RoleArn",)
-    assert any("is 19 characters long; at least 20 required" in m for m in at(set_path(valid_request(), role, "arn:aws:iam::1:role"), role))
+    assert any(
+        "is 19 characters long; at least 20 required" in m
+        for m in at(set_path(valid_request(), role, "arn:aws:iam::1:role"), role)
+    )
 
 
 def test_string_length_counts_code_points():
@@ -220,7 +232,9 @@ def test_string_length_counts_code_points():
 
 def test_a_lone_surrogate_is_not_valid_unicode():
     value = ("Tags", 0, "Value")
-    assert at(set_path(valid_request(), value, "ab\ud800"), value) == ['Value "ab\\ud800" is not valid Unicode (it holds a lone surrogate)']
+    assert at(set_path(valid_request(), value, "ab\ud800"), value) == [
+        'Value "ab\\ud800" is not valid Unicode (it holds a lone surrogate)'
+    ]
 
 
 @pytest.mark.parametrize(
@@ -256,7 +270,9 @@ def test_a_pattern_message_names_the_value_and_the_pattern():
 
 def test_map_keys_are_checked_against_their_shape():
     request = set_path(valid_request(), ("Environment",), {"1BAD": "x", "GOOD_1": "y", "_ok": "z"})
-    assert at(request, ("Environment", "1BAD")) == ['Environment key "1BAD" does not match the pattern [a-zA-Z_][a-zA-Z0-9_]* (the whole value must match)']
+    assert at(request, ("Environment", "1BAD")) == [
+        'Environment key "1BAD" does not match the pattern [a-zA-Z_][a-zA-Z0-9_]* (the whole value must match)'
+    ]
     assert at(request, ("Environment", "GOOD_1")) == [] and at(request, ("Environment", "_ok")) == []
     long_key = "k" * 257
     request = set_path(valid_request(), ("HyperParameters",), {long_key: "1"})
@@ -271,16 +287,24 @@ def test_algorithm_name_rejects_a_trailing_hyphen_through_the_lookbehind():
         request = set_path(request, ("AlgorithmSpecification", "AlgorithmName"), bad)
         assert at(request, ("AlgorithmSpecification", "AlgorithmName")) != [], bad
     good = "arn:aws:sagemaker:us-east-1:123456789012:algorithm/my-algo"
-    assert at(set_path(request, ("AlgorithmSpecification", "AlgorithmName"), good), ("AlgorithmSpecification", "AlgorithmName")) == []
+    assert (
+        at(set_path(request, ("AlgorithmSpecification", "AlgorithmName"), good), ("AlgorithmSpecification", "AlgorithmName"))
+        == []
+    )
 
 
 def test_the_lambda_arn_pattern_uses_java_posix_alnum_which_is_ascii_only():
     path = ("AlgorithmSpecification", "TrainingImageConfig")
     arn = "arn:aws:lambda:us-east-1:123456789012:function:creds"
-    config = {"TrainingRepositoryAccessMode": "Vpc", "TrainingRepositoryAuthConfig": {"TrainingRepositoryCredentialsProviderArn": arn}}
+    config = {
+        "TrainingRepositoryAccessMode": "Vpc",
+        "TrainingRepositoryAuthConfig": {"TrainingRepositoryCredentialsProviderArn": arn},
+    }
     request = set_path(valid_request(), path, config)
     assert messages(request) == []
-    bad = set_path(request, path + ("TrainingRepositoryAuthConfig", "TrainingRepositoryCredentialsProviderArn"), arn.replace("aws", "awś"))
+    bad = set_path(
+        request, path + ("TrainingRepositoryAuthConfig", "TrainingRepositoryCredentialsProviderArn"), arn.replace("aws", "awś")
+    )
     assert len(messages(bad)) == 1
 
 
@@ -289,7 +313,9 @@ def test_the_lambda_arn_pattern_uses_java_posix_alnum_which_is_ascii_only():
 
 def test_small_enums_list_their_values():
     path = ("AlgorithmSpecification", "TrainingInputMode")
-    assert at(set_path(valid_request(), path, "Streaming"), path) == ['TrainingInputMode "Streaming" is not one of FastFile, File, Pipe']
+    assert at(set_path(valid_request(), path, "Streaming"), path) == [
+        'TrainingInputMode "Streaming" is not one of FastFile, File, Pipe'
+    ]
     assert at(set_path(valid_request(), path, "file"), path) != []
     assert at(set_path(valid_request(), path, "FastFile"), path) == []
 
@@ -341,11 +367,15 @@ def channel(name: str) -> dict:
 def test_list_sizes():
     path = ("InputDataConfig",)
     assert at(set_path(valid_request(), path, [channel(f"c{i}") for i in range(20)]), path) == []
-    assert at(set_path(valid_request(), path, [channel(f"c{i}") for i in range(21)]), path) == ["InputDataConfig has 21 entries; at most 20 allowed"]
+    assert at(set_path(valid_request(), path, [channel(f"c{i}") for i in range(21)]), path) == [
+        "InputDataConfig has 21 entries; at most 20 allowed"
+    ]
     assert at(set_path(valid_request(), path, []), path) == ["InputDataConfig has 0 entries; at least 1 required"]
     entry = ("AlgorithmSpecification", "ContainerEntrypoint")
     assert at(set_path(valid_request(), entry, []), entry) == ["ContainerEntrypoint has 0 entries; at least 1 required"]
-    assert at(set_path(valid_request(), entry, ["x"] * 101), entry) == ["ContainerEntrypoint has 101 entries; at most 100 allowed"]
+    assert at(set_path(valid_request(), entry, ["x"] * 101), entry) == [
+        "ContainerEntrypoint has 101 entries; at most 100 allowed"
+    ]
     tags = ("Tags",)
     many = [{"Key": f"k{i}", "Value": ""} for i in range(51)]
     assert at(set_path(valid_request(), tags, many), tags) == ["Tags has 51 entries; at most 50 allowed"]
@@ -361,7 +391,9 @@ def test_list_items_are_checked_with_their_index():
 def test_map_entry_counts():
     path = ("HyperParameters",)
     assert at(set_path(valid_request(), path, {f"k{i}": "v" for i in range(100)}), path) == []
-    assert at(set_path(valid_request(), path, {f"k{i}": "v" for i in range(101)}), path) == ["HyperParameters has 101 entries; at most 100 allowed"]
+    assert at(set_path(valid_request(), path, {f"k{i}": "v" for i in range(101)}), path) == [
+        "HyperParameters has 101 entries; at most 100 allowed"
+    ]
     hook = ("DebugHookConfig",)
     request = set_path(valid_request(), hook, {"S3OutputPath": "s3://b/d", "HookParameters": {f"p{i}": "1" for i in range(21)}})
     assert at(request, hook + ("HookParameters",)) == ["HookParameters has 21 entries; at most 20 allowed"]
@@ -378,15 +410,25 @@ def test_map_values_are_checked():
 
 def test_max_pending_time_between_the_two_minimums_fails_only_in_the_cli():
     path = ("StoppingCondition", "MaxPendingTimeInSeconds")
-    assert at(set_path(valid_request(), path, 3600), path) == ["MaxPendingTimeInSeconds 3600 is below the aws CLI's minimum 7200 (botocore allows 1800)"]
+    assert at(set_path(valid_request(), path, 3600), path) == [
+        "MaxPendingTimeInSeconds 3600 is below the aws CLI's minimum 7200 (botocore allows 1800)"
+    ]
     assert at(set_path(valid_request(), path, 1799), path) == ["MaxPendingTimeInSeconds 1799 is below the minimum 1800"]
     assert at(set_path(valid_request(), path, 7200), path) == []
 
 
 def test_members_unknown_to_the_cli_model_are_reported():
-    request = set_path(valid_request(), ("ResourceConfig",), {"InstancePreferences": [{"InstanceType": "ml.m5.xlarge"}], "InstanceCount": 1, "VolumeSizeInGB": 5})
+    request = set_path(
+        valid_request(),
+        ("ResourceConfig",),
+        {"InstancePreferences": [{"InstanceType": "ml.m5.xlarge"}], "InstanceCount": 1, "VolumeSizeInGB": 5},
+    )
     assert any("unknown to the aws CLI's older model" in m for m in at(request, ("ResourceConfig", "InstancePreferences")))
-    serverless = {"BaseModelArn": "arn:aws:sagemaker:us-east-1:aws:hub-content/SageMakerPublicHub/Model/llama/1.0.0", "JobType": "FineTuning", "SequenceLength": "32K"}
+    serverless = {
+        "BaseModelArn": "arn:aws:sagemaker:us-east-1:aws:hub-content/SageMakerPublicHub/Model/llama/1.0.0",
+        "JobType": "FineTuning",
+        "SequenceLength": "32K",
+    }
     request = set_path(valid_request(), ("ServerlessJobConfig",), serverless)
     assert any("unknown to the aws CLI" in m for m in at(request, ("ServerlessJobConfig", "SequenceLength")))
 
@@ -396,24 +438,32 @@ def test_members_unknown_to_the_cli_model_are_reported():
 
 def test_training_image_and_algorithm_name_are_exclusive():
     path = ("AlgorithmSpecification", "AlgorithmName")
-    assert at(set_path(valid_request(), path, "my-algo"), path) == ["AlgorithmName and TrainingImage are mutually exclusive; set only one"]
+    assert at(set_path(valid_request(), path, "my-algo"), path) == [
+        "AlgorithmName and TrainingImage are mutually exclusive; set only one"
+    ]
     request = drop_path(valid_request(), ("AlgorithmSpecification", "TrainingImage"))
     assert at(request, ("AlgorithmSpecification",)) == ["AlgorithmSpecification needs either TrainingImage or AlgorithmName"]
 
 
 def test_spot_training_needs_max_wait_at_least_max_runtime():
     spot = set_path(valid_request(), ("EnableManagedSpotTraining",), True)
-    assert at(spot, ("EnableManagedSpotTraining",)) == ["managed spot training needs StoppingCondition.MaxWaitTimeInSeconds (at least MaxRuntimeInSeconds)"]
+    assert at(spot, ("EnableManagedSpotTraining",)) == [
+        "managed spot training needs StoppingCondition.MaxWaitTimeInSeconds (at least MaxRuntimeInSeconds)"
+    ]
     wait = ("StoppingCondition", "MaxWaitTimeInSeconds")
     assert at(set_path(spot, wait, 3599), wait) == ["MaxWaitTimeInSeconds 3599 must be at least MaxRuntimeInSeconds 3600"]
     assert messages(set_path(spot, wait, 3600)) == []
     no_runtime = set_path(drop_path(spot, ("StoppingCondition", "MaxRuntimeInSeconds")), wait, 7200)
-    assert at(no_runtime, wait) == ["MaxWaitTimeInSeconds 7200 must be at least MaxRuntimeInSeconds 86400, the default when MaxRuntimeInSeconds is unset"]
+    assert at(no_runtime, wait) == [
+        "MaxWaitTimeInSeconds 7200 must be at least MaxRuntimeInSeconds 86400, the default when MaxRuntimeInSeconds is unset"
+    ]
 
 
 def test_max_wait_without_spot_is_refused():
     wait = ("StoppingCondition", "MaxWaitTimeInSeconds")
-    assert at(set_path(valid_request(), wait, 7200), wait) == ["MaxWaitTimeInSeconds is only allowed when EnableManagedSpotTraining is true"]
+    assert at(set_path(valid_request(), wait, 7200), wait) == [
+        "MaxWaitTimeInSeconds is only allowed when EnableManagedSpotTraining is true"
+    ]
     request = set_path(set_path(valid_request(), wait, 7200), ("EnableManagedSpotTraining",), False)
     assert at(request, wait) != []
 
@@ -421,13 +471,17 @@ def test_max_wait_without_spot_is_refused():
 def test_max_runtime_is_at_most_28_days():
     path = ("StoppingCondition", "MaxRuntimeInSeconds")
     assert at(set_path(valid_request(), path, 2419200), path) == []
-    assert at(set_path(valid_request(), path, 2419201), path) == ["MaxRuntimeInSeconds 2419201 exceeds the maximum of 28 days (2419200)"]
+    assert at(set_path(valid_request(), path, 2419201), path) == [
+        "MaxRuntimeInSeconds 2419201 exceeds the maximum of 28 days (2419200)"
+    ]
 
 
 def test_augmented_manifest_needs_pipe_mode_and_channel_mode_overrides_job_mode():
     data_type = ("InputDataConfig", 0, "DataSource", "S3DataSource", "S3DataType")
     request = set_path(valid_request(), data_type, "AugmentedManifestFile")
-    assert at(request, data_type) == ["S3DataType AugmentedManifestFile needs Pipe input mode, but this channel's input mode is File"]
+    assert at(request, data_type) == [
+        "S3DataType AugmentedManifestFile needs Pipe input mode, but this channel's input mode is File"
+    ]
     assert at(set_path(request, ("InputDataConfig", 0, "InputMode"), "Pipe"), data_type) == []
     assert at(set_path(request, ("InputDataConfig", 0, "InputMode"), "FastFile"), data_type) != []
     pipe_job = set_path(request, ("AlgorithmSpecification", "TrainingInputMode"), "Pipe")
@@ -439,14 +493,18 @@ def test_augmented_manifest_needs_pipe_mode_and_channel_mode_overrides_job_mode(
 def test_compression_and_record_wrapping_only_in_pipe_mode(member, value):
     path = ("InputDataConfig", 0, member)
     request = set_path(valid_request(), path, value)
-    assert at(request, path) == [f"{member} {value} works only in Pipe input mode; this channel's input mode is File (leave it unset or None)"]
+    assert at(request, path) == [
+        f"{member} {value} works only in Pipe input mode; this channel's input mode is File (leave it unset or None)"
+    ]
     assert at(set_path(request, ("InputDataConfig", 0, "InputMode"), "Pipe"), path) == []
     assert at(set_path(valid_request(), path, "None"), path) == []
 
 
 def test_channel_names_are_unique():
     request = set_path(valid_request(), ("InputDataConfig", 1, "ChannelName"), "train")
-    assert at(request, ("InputDataConfig", 1, "ChannelName")) == ['ChannelName "train" is already used by InputDataConfig[0]; channel names must be unique']
+    assert at(request, ("InputDataConfig", 1, "ChannelName")) == [
+        'ChannelName "train" is already used by InputDataConfig[0]; channel names must be unique'
+    ]
 
 
 def test_tag_keys_are_unique_and_case_sensitive():
@@ -467,7 +525,11 @@ def test_rule_configuration_and_collection_names_are_unique():
 
 
 def preferences_request(**resource) -> dict:
-    config = {"InstancePreferences": [{"InstanceType": "ml.p5.48xlarge"}, {"InstanceType": "ml.p4d.24xlarge"}], "InstanceCount": 1, "VolumeSizeInGB": 50}
+    config = {
+        "InstancePreferences": [{"InstanceType": "ml.p5.48xlarge"}, {"InstanceType": "ml.p4d.24xlarge"}],
+        "InstanceCount": 1,
+        "VolumeSizeInGB": 50,
+    }
     config.update(resource)
     return set_path(valid_request(), ("ResourceConfig",), config)
 
@@ -481,21 +543,30 @@ def test_instance_preferences_alone_are_fine_apart_from_the_cli():
     assert cross_field(preferences_request()) == []
 
 
-@pytest.mark.parametrize("member, value", [("InstanceType", "ml.m5.xlarge"), ("InstanceGroups", []), ("InstancePlacementConfig", {})])
+@pytest.mark.parametrize(
+    "member, value", [("InstanceType", "ml.m5.xlarge"), ("InstanceGroups", []), ("InstancePlacementConfig", {})]
+)
 def test_instance_preferences_exclude_other_instance_settings(member, value):
-    assert cross_field(preferences_request(**{member: value})) == [(("ResourceConfig", member), f"{member} and InstancePreferences are mutually exclusive")]
+    assert cross_field(preferences_request(**{member: value})) == [
+        (("ResourceConfig", member), f"{member} and InstancePreferences are mutually exclusive")
+    ]
 
 
 def test_instance_preferences_exclude_spot_and_repeat_no_type():
     request = set_path(preferences_request(), ("EnableManagedSpotTraining",), True)
     request = set_path(request, ("StoppingCondition", "MaxWaitTimeInSeconds"), 3600)
-    assert (("EnableManagedSpotTraining",), "EnableManagedSpotTraining and ResourceConfig.InstancePreferences are mutually exclusive") in cross_field(request)
+    assert (
+        ("EnableManagedSpotTraining",),
+        "EnableManagedSpotTraining and ResourceConfig.InstancePreferences are mutually exclusive",
+    ) in cross_field(request)
     repeated = preferences_request(InstancePreferences=[{"InstanceType": "ml.p5.48xlarge"}, {"InstanceType": "ml.p5.48xlarge"}])
     assert [path for path, _ in cross_field(repeated)] == [("ResourceConfig", "InstancePreferences", 1, "InstanceType")]
 
 
 def test_instance_preference_counts_are_all_or_none_and_in_one_place():
-    some = preferences_request(InstancePreferences=[{"InstanceType": "ml.p5.48xlarge", "InstanceCount": 2}, {"InstanceType": "ml.p4d.24xlarge"}])
+    some = preferences_request(
+        InstancePreferences=[{"InstanceType": "ml.p5.48xlarge", "InstanceCount": 2}, {"InstanceType": "ml.p4d.24xlarge"}]
+    )
     assert ("InstanceCount must be set on every InstancePreferences entry or on none") in [m for _, m in cross_field(some)]
     both = preferences_request(InstancePreferences=[{"InstanceType": "ml.p5.48xlarge", "InstanceCount": 2}])
     assert [p for p, _ in cross_field(both)] == [("ResourceConfig", "InstanceCount")]
@@ -507,7 +578,9 @@ def test_instance_preference_counts_are_all_or_none_and_in_one_place():
 
 def test_per_preference_training_plans_exclude_the_job_level_plan():
     plan = "arn:aws:sagemaker:us-east-1:123456789012:training-plan/my-plan-0001"
-    request = preferences_request(TrainingPlanArn=plan, InstancePreferences=[{"InstanceType": "ml.p5.48xlarge", "TrainingPlanArns": [plan]}])
+    request = preferences_request(
+        TrainingPlanArn=plan, InstancePreferences=[{"InstanceType": "ml.p5.48xlarge", "TrainingPlanArns": [plan]}]
+    )
     assert [p for p, _ in cross_field(request)] == [("ResourceConfig", "InstancePreferences", 0, "TrainingPlanArns")]
     assert cross_field(drop_path(request, ("ResourceConfig", "TrainingPlanArn"))) == []
 
@@ -518,7 +591,10 @@ def test_selected_instance_members_are_read_only():
 
 
 def test_serverless_evaluation_needs_an_evaluation_type_and_sequence_lengths_are_bounded():
-    base = {"BaseModelArn": "arn:aws:sagemaker:us-east-1:aws:hub-content/SageMakerPublicHub/Model/llama/1.0.0", "JobType": "Evaluation"}
+    base = {
+        "BaseModelArn": "arn:aws:sagemaker:us-east-1:aws:hub-content/SageMakerPublicHub/Model/llama/1.0.0",
+        "JobType": "Evaluation",
+    }
     request = set_path(valid_request(), ("ServerlessJobConfig",), base)
     assert at(request, ("ServerlessJobConfig",)) == ["ServerlessJobConfig with JobType Evaluation needs EvaluationType"]
     assert at(set_path(request, ("ServerlessJobConfig", "EvaluationType"), "BenchmarkEvaluation"), ("ServerlessJobConfig",)) == []
@@ -532,7 +608,10 @@ def test_requests_need_an_algorithm_and_resources_unless_serverless():
     request = drop_path(drop_path(valid_request(), ("AlgorithmSpecification",)), ("InputDataConfig",))
     request = drop_path(request, ("ResourceConfig",))
     assert [v.path for v in check_request(request)] == [(), ()]
-    request["ServerlessJobConfig"] = {"BaseModelArn": "arn:aws:sagemaker:us-east-1:aws:hub-content/SageMakerPublicHub/Model/llama/1.0.0", "JobType": "FineTuning"}
+    request["ServerlessJobConfig"] = {
+        "BaseModelArn": "arn:aws:sagemaker:us-east-1:aws:hub-content/SageMakerPublicHub/Model/llama/1.0.0",
+        "JobType": "FineTuning",
+    }
     assert check_request(request) == []
     no_count = drop_path(valid_request(), ("ResourceConfig", "InstanceCount"))
     assert at(no_count, ("ResourceConfig",)) == ["ResourceConfig sets InstanceType but not InstanceCount"]
@@ -540,7 +619,9 @@ def test_requests_need_an_algorithm_and_resources_unless_serverless():
 
 def test_data_sources_need_exactly_one_kind_and_known_instance_groups():
     source = ("InputDataConfig", 0, "DataSource")
-    assert at(set_path(valid_request(), source, {}), source) == ["DataSource needs one of S3DataSource, FileSystemDataSource or DatasetSource"]
+    assert at(set_path(valid_request(), source, {}), source) == [
+        "DataSource needs one of S3DataSource, FileSystemDataSource or DatasetSource"
+    ]
     fs = {"FileSystemId": "fs-0123abcd", "FileSystemAccessMode": "ro", "FileSystemType": "EFS", "DirectoryPath": "/data"}
     both = set_path(valid_request(), source + ("FileSystemDataSource",), fs)
     assert at(both, source) == ["DataSource sets S3DataSource and FileSystemDataSource; set exactly one"]
@@ -548,13 +629,17 @@ def test_data_sources_need_exactly_one_kind_and_known_instance_groups():
     request = set_path(valid_request(), ("ResourceConfig",), {"InstanceGroups": groups, "VolumeSizeInGB": 10})
     names = source + ("S3DataSource", "InstanceGroupNames")
     assert at(set_path(request, names, ["cpu"]), names + (0,)) == []
-    assert at(set_path(request, names, ["gpu"]), names + (0,)) == ['InstanceGroupNames entry "gpu" names no group in ResourceConfig.InstanceGroups']
+    assert at(set_path(request, names, ["gpu"]), names + (0,)) == [
+        'InstanceGroupNames entry "gpu" names no group in ResourceConfig.InstanceGroups'
+    ]
 
 
 def test_volume_rules_follow_the_instance_storage():
     kms = ("ResourceConfig", "VolumeKmsKeyId")
     request = set_path(set_path(valid_request(), ("ResourceConfig", "InstanceType"), "ml.g5.xlarge"), kms, "alias/key")
-    assert at(request, kms) == ["VolumeKmsKeyId cannot be used with ml.g5.xlarge: its local NVMe storage is encrypted by the instance"]
+    assert at(request, kms) == [
+        "VolumeKmsKeyId cannot be used with ml.g5.xlarge: its local NVMe storage is encrypted by the instance"
+    ]
     assert at(set_path(valid_request(), kms, "alias/key"), kms) == []
     no_volume = drop_path(valid_request(), ("ResourceConfig", "VolumeSizeInGB"))
     assert at(no_volume, ("ResourceConfig",)) == ["ml.m5.xlarge has only EBS storage: set VolumeSizeInGB to at least 1"]
@@ -639,12 +724,7 @@ def arn_or_name_reference(value: str) -> bool:
     prefix = re.fullmatch(r"arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:[a-z\-]*/", value[: value.rfind("/") + 1])
     name = value[value.rfind("/") + 1 :] if prefix else value
     ascii_alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-    return (
-        1 <= len(name) <= 63
-        and name[0] in ascii_alnum
-        and name[-1] != "-"
-        and all(c in ascii_alnum + "-" for c in name)
-    )
+    return 1 <= len(name) <= 63 and name[0] in ascii_alnum and name[-1] != "-" and all(c in ascii_alnum + "-" for c in name)
 
 
 def lambda_reference(value: str) -> bool:
@@ -654,9 +734,12 @@ def lambda_reference(value: str) -> bool:
         len(parts) == 7
         and parts[0] == "arn"
         and parts[2] == "lambda"
-        and parts[1] != "" and set(parts[1]) <= ascii_alnum_dash
-        and parts[3] != "" and set(parts[3]) <= ascii_alnum_dash
-        and len(parts[4]) == 12 and all(c in "0123456789" for c in parts[4])
+        and parts[1] != ""
+        and set(parts[1]) <= ascii_alnum_dash
+        and parts[3] != ""
+        and set(parts[3]) <= ascii_alnum_dash
+        and len(parts[4]) == 12
+        and all(c in "0123456789" for c in parts[4])
         and parts[5] == "function"
         and any_but_line_terminators(parts[6])
     )
@@ -762,7 +845,11 @@ json_scalars = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=8),
 )
-json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=6)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
 
 
 def leaf_paths(value, path=()):

@@ -31,9 +31,7 @@ STEPS = {
         "import botocore.loaders; botocore.loaders.Loader().load_service_model('sagemaker', 'service-2')"
     ),
     "import spec (the package: loader, jsonschema, ...)": "import spec",
-    "import spec.request_rules and load its constraints": (
-        "from spec.request_rules import load_constraints; load_constraints()"
-    ),
+    "import spec.request_rules and load its constraints": ("from spec.request_rules import load_constraints; load_constraints()"),
     "check_request on a full request (first call, cold)": (
         "from spec.request_rules import check_request, load_constraints\n"
         "from tests.test_request_rules import full_request\n"
@@ -99,8 +97,10 @@ def main() -> None:
     print(f"  full model / derived file: {full / derived:.0f}x")
     load_full()  # imports botocore once, outside the timing
     derived_warm, full_warm = in_process_ms(load_derived), in_process_ms(load_full)
-    print(f"  in one interpreter, parsing only: derived {derived_warm:.2f} ms, full model {full_warm:.1f} ms "
-          f"({full_warm / derived_warm:.0f}x)")
+    print(
+        f"  in one interpreter, parsing only: derived {derived_warm:.2f} ms, full model {full_warm:.1f} ms "
+        f"({full_warm / derived_warm:.0f}x)"
+    )
     size = (REPO / "schemas" / "create_training_job.constraints.json").stat().st_size
     print(f"  derived file size: {size / 1024:.1f} KiB")
     counts = constraint_counts()
