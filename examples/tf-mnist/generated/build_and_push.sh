@@ -71,7 +71,8 @@ login() {
 main() {
 	need_cmd aws
 	need_cmd docker
-	here=$(cd "$(dirname "$0")" && pwd) || err "cannot find the script's directory"
+	# CDPATH emptied: with an exported CDPATH, `cd dir` may print dir, corrupting $here.
+	here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd) || err "cannot find the script's directory"
 	context=$(cd "$here/.." && pwd) || err "cannot find the build context"
 
 	ensure_repository
