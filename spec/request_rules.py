@@ -476,6 +476,22 @@ def resources(request: dict) -> Iterator[Violation]:
         elif "InstanceType" in config and "InstanceCount" not in config:
             yield Violation(("ResourceConfig",), "ResourceConfig sets InstanceType but not InstanceCount")
     yield from volume(config)
+    yield from instance_counts(config)
+
+
+def instance_counts(config: dict) -> Iterator[Violation]:
+    """The model allows 0 (the count is optional where InstancePreferences carry it), but a job
+    or an instance group with no instance cannot train."""
+    count = config.get("InstanceCount")
+    if is_integer(count) and count < 1:
+        yield Violation(("ResourceConfig", "InstanceCount"), f"InstanceCount {count}: a training job needs at least 1 instance")
+    for index, group in dict_items(config.get("InstanceGroups")):
+        count = group.get("InstanceCount")
+        if is_integer(count) and count < 1:
+            yield Violation(
+                ("ResourceConfig", "InstanceGroups", index, "InstanceCount"),
+                f"InstanceCount {count}: instance group {show(group.get('InstanceGroupName'))} needs at least 1 instance",
+            )
 
 
 def volume(config: dict) -> Iterator[Violation]:

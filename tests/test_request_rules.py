@@ -647,6 +647,16 @@ def test_volume_rules_follow_the_instance_storage():
     assert check_request(nvme) == []
 
 
+def test_a_job_needs_at_least_one_instance():
+    count = ("ResourceConfig", "InstanceCount")
+    assert at(set_path(valid_request(), count, 0), count) == ["InstanceCount 0: a training job needs at least 1 instance"]
+    groups = [{"InstanceType": "ml.m5.xlarge", "InstanceCount": 0, "InstanceGroupName": "cpu"}]
+    request = set_path(valid_request(), ("ResourceConfig",), {"InstanceGroups": groups, "VolumeSizeInGB": 10})
+    group_count = ("ResourceConfig", "InstanceGroups", 0, "InstanceCount")
+    assert at(request, group_count) == ['InstanceCount 0: instance group "cpu" needs at least 1 instance']
+    assert at(set_path(request, group_count, 1), group_count) == []
+
+
 def test_documented_value_lists():
     interval = ("ProfilerConfig", "ProfilingIntervalInMilliseconds")
     request = set_path(valid_request(), ("ProfilerConfig",), {"ProfilingIntervalInMilliseconds": 300})
