@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
+from compiler import submit
 from compiler.local import arguments as local_arguments
 from compiler.output import differences, write_artifacts
 from compiler.pipeline import Compiled, compile_job
@@ -66,6 +67,10 @@ def run_local_command(args: argparse.Namespace) -> int:
     return local_arguments.run(args)
 
 
+def submit_command(args: argparse.Namespace) -> int:
+    return submit.run(_compile(args), args)
+
+
 def _compile(args: argparse.Namespace) -> Compiled:
     compiled = compile_job(Path(args.job), Path(args.out) if getattr(args, "out", None) else None)
     _print_warnings(compiled.job.path, compiled.warnings)
@@ -93,4 +98,5 @@ def _parser() -> argparse.ArgumentParser:
     command("check", check_command, "exit 1 with a diff if the artifacts in OUT differ from a fresh render")
     command("validate", validate_command, "check JOB and report every problem; write nothing", out=False)
     local_arguments.add_arguments(command("run-local", run_local_command, "run JOB on this machine as SageMaker would, in a directory laid out like /opt/ml", out=False))
+    submit.add_arguments(command("submit", submit_command, "validate and compile JOB, then start it on SageMaker as <name>-<UTC timestamp>", out=False))
     return parser

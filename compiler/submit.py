@@ -1,0 +1,231 @@
+"""The submit subcommand: start a compiled job on SageMaker with CreateTrainingJob, through boto3.
+
+The request is the one create_training_job.json holds, rendered afresh in memory, with a unique
+name `<name>-<UTC YYYYmmddHHMMSS>`. boto3 finds credentials and honours AWS_ENDPOINT_URL as usual;
+the region is always the job's. Retries follow botocore's standard mode (throttling and
+connection errors are retried with backoff; AWS_MAX_ATTEMPTS sets the number of attempts).
+
+Exit status: 0 submitted (with --wait: completed); 1 with --wait, the job failed or was stopped;
+2 invalid job.yaml (reported by the compiler); 3 AWS refused the request or could not be reached.
+Every AWS problem is one line on stderr: `submit: error: …`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from compiler.pipeline import Compiled
+from compiler.render import request_json
+
+EXIT_OK, EXIT_JOB_FAILED, EXIT_AWS, EXIT_INTERRUPTED = 0, 1, 3, 130
+NAME_MAX = 63
+TIMESTAMP_FORMAT = "%Y%m%d%H%M%S"
+TERMINAL_STATUSES = ("Completed", "Failed", "Stopped")
+DEFAULT_POLL_S = 30.0
+# Without a terminal, a progress line is printed when the status changes, and at least this often.
+HEARTBEAT_S = 600.0
+CONNECT_TIMEOUT_S = 10
+READ_TIMEOUT_S = 60
+
+ACCESS_DENIED = {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"}
+BAD_CREDENTIALS = {
+    "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException",
+    "SignatureDoesNotMatch", "IncompleteSignature", "ExpiredToken", "ExpiredTokenException",
+}
+THROTTLED = {"ThrottlingException", "Throttling", "ThrottledException", "RequestLimitExceeded", "TooManyRequestsException"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dry-run", action="store_true", help="print the final request as JSON and send nothing")
+    parser.add_argument("--wait", action="store_true",
+                        help="follow the job until it ends; exit 1 if it fails or is stopped")
+    parser.add_argument("--poll-interval", type=_positive_seconds, default=DEFAULT_POLL_S, metavar="SECONDS",
+                        help=f"seconds between DescribeTrainingJob calls with --wait (default: {DEFAULT_POLL_S:g})")
+
+
+def run(compiled: Compiled, args: argparse.Namespace) -> int:
+    job = compiled.job
+    name = unique_job_name(job.name, datetime.now(timezone.utc))
+    request = {**compiled.rendered.request.body, "TrainingJobName": name}
+    if args.dry_run:
+        sys.stdout.write(request_json(request).decode())
+        return EXIT_OK
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        client = sagemaker_client(job.region)
+        arn = client.create_training_job(**request)["TrainingJobArn"]
+        print(f"TrainingJobName: {name}")
+        print(f"TrainingJobArn: {arn}", flush=True)
+        if not args.wait:
+            return EXIT_OK
+        return wait_for_job(client, name, job.region, args.poll_interval)
+    except (BotoCoreError, ClientError, ValueError) as error:
+        print(f"submit: error: {explain(error, name=name, region=job.region, role=job.role)}", file=sys.stderr)
+        return EXIT_AWS
+
+
+def unique_job_name(base: str, moment: datetime) -> str:
+    """`<base>-<UTC timestamp>`, the base shortened so the whole fits TrainingJobName's 63."""
+    stamp = moment.astimezone(timezone.utc).strftime(TIMESTAMP_FORMAT)
+    room = NAME_MAX - len(stamp) - 1
+    return f"{base[:room].rstrip('-')}-{stamp}"
+
+
+def sagemaker_client(region: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        retries={"mode": "standard"},
+        connect_timeout=CONNECT_TIMEOUT_S,
+        read_timeout=READ_TIMEOUT_S,
+        user_agent_extra="sagemaker-byoc",
+    )
+    return boto3.session.Session(region_name=region).client("sagemaker", config=config)
+
+
+def wait_for_job(
+    client: Any,
+    name: str,
+    region: str,
+    poll_s: float,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Poll DescribeTrainingJob until the job ends; report progress on stderr."""
+    started = clock()
+    progress = Progress(sys.stderr, name)
+    try:
+        while True:
+            described = client.describe_training_job(TrainingJobName=name)
+            status = described["TrainingJobStatus"]
+            elapsed = clock() - started
+            if status in TERMINAL_STATUSES:
+                progress.finish()
+                return _report_end(described, name, elapsed)
+            progress.show(status, described.get("SecondaryStatus", ""), elapsed)
+            sleep(poll_s)
+    except KeyboardInterrupt:
+        progress.finish()
+        print(
+            f"submit: stopped waiting; {name} goes on. To stop it: "
+            f"aws sagemaker stop-training-job --region {region} --training-job-name {name}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+
+
+class Progress:
+    """One line per status change; on a terminal, a single line rewritten at every poll."""
+
+    def __init__(self, stream: Any, name: str) -> None:
+        self.stream = stream
+        self.name = name
+        self.interactive = stream.isatty()
+        self.last_state: tuple[str, str] | None = None
+        self.last_printed_s = 0.0
+        self.open_line = False
+
+    def show(self, status: str, secondary: str, elapsed_s: float) -> None:
+        line = f"submit: {self.name}: {status}" + (f" / {secondary}" if secondary else "") + f", {format_elapsed(elapsed_s)} elapsed"
+        changed = (status, secondary) != self.last_state
+        if self.interactive:
+            if changed and self.open_line:
+                self.stream.write("\n")
+            self.stream.write(f"\r{line}\033[K")
+            self.open_line = True
+        elif changed or elapsed_s - self.last_printed_s >= HEARTBEAT_S:
+            self.stream.write(line + "\n")
+            self.last_printed_s = elapsed_s
+        self.stream.flush()
+        self.last_state = (status, secondary)
+
+    def finish(self) -> None:
+        if self.open_line:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.open_line = False
+
+
+def _report_end(described: dict[str, Any], name: str, elapsed_s: float) -> int:
+    status = described["TrainingJobStatus"]
+    took = format_elapsed(elapsed_s)
+    if status == "Completed":
+        print(f"submit: {name}: Completed after {took}", file=sys.stderr)
+        artifacts = described.get("ModelArtifacts", {}).get("S3ModelArtifacts")
+        if artifacts:
+            print(f"ModelArtifacts: {artifacts}")
+        return EXIT_OK
+    reason = one_line(described.get("FailureReason") or "no reason given")
+    print(f"submit: {name}: {status} after {took}: {reason}", file=sys.stderr)
+    return EXIT_JOB_FAILED
+
+
+def format_elapsed(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+def explain(error: Exception, *, name: str, region: str, role: str) -> str:
+    """One line saying what went wrong with AWS and, where it is clear, what to do."""
+    from botocore import exceptions as boto
+
+    if isinstance(error, boto.NoCredentialsError):
+        return ("no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                "or run 'aws configure'")
+    if isinstance(error, (boto.EndpointConnectionError, boto.ConnectTimeoutError, boto.ConnectionClosedError)):
+        return f"cannot reach SageMaker in {region}: {one_line(str(error))}"
+    if isinstance(error, boto.ReadTimeoutError):
+        return f"SageMaker in {region} did not answer in time: {one_line(str(error))}"
+    if isinstance(error, boto.ParamValidationError):
+        return f"botocore rejected the request: {one_line(str(error))}"
+    if isinstance(error, boto.ClientError):
+        return _explain_client_error(error, name=name, region=region, role=role)
+    if isinstance(error, ValueError):
+        return f"cannot create the SageMaker client: {one_line(str(error))}"
+    return one_line(str(error))
+
+
+def _explain_client_error(error: Any, *, name: str, region: str, role: str) -> str:
+    details = error.response.get("Error", {})
+    code = details.get("Code", "Unknown")
+    message = one_line(details.get("Message") or "no message")
+    operation = error.operation_name
+    if code in ACCESS_DENIED:
+        return (f"{operation}: access denied ({code}): {message} "
+                f"(the caller needs sagemaker:{operation}, and iam:PassRole on {role})")
+    if code in BAD_CREDENTIALS:
+        return f"{operation}: AWS rejected the credentials ({code}): {message}"
+    if code in THROTTLED:
+        attempts = error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
+        return f"{operation}: throttled ({code}) after {attempts} attempts: {message}; try again later"
+    if code == "ResourceInUse":
+        return f"{operation}: a training job named {name} already exists in {region} ({code}): {message}"
+    if code == "ResourceLimitExceeded":
+        return (f"{operation}: an account quota is used up ({code}): {message}; wait for running jobs to end "
+                "or ask for more in Service Quotas (Amazon SageMaker)")
+    if code == "ValidationException":
+        return f"{operation}: SageMaker rejected the request ({code}): {message}"
+    return f"{operation} failed ({code}): {message}"
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0: {text!r}")
+    return value

@@ -1,0 +1,319 @@
+"""`python -m compiler submit`, run as users run it, against moto server (success, --dry-run,
+--wait) and against a tiny scripted SageMaker on 127.0.0.1 for the answers moto never gives
+(quota and name errors, access denied, throttling, a failing job)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import threading
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compiler.pipeline import compile_job
+from compiler.submit import NAME_MAX, unique_job_name
+from moto_env import closed_port, isolated_env
+from sagemaker_roundtrip import JOB_NAME, REPO_ROOT, example_id, example_requests, load_request, round_trip_differences
+
+REQUESTS = example_requests()
+STAMPED_NAME = re.compile(r"(?P<base>.+)-(?P<stamp>\d{14})")
+
+
+def submit(job: Path, env: dict[str, str], *options: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "compiler", "submit", str(job), *options],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+def job_of(request_path: Path) -> Path:
+    return request_path.parent.parent / "job.yaml"
+
+
+def rendered_request(request_path: Path) -> dict:
+    """What submit should send but for the name: the request as the compiler renders it now (the
+    committed file equals it whenever `make check` passes)."""
+    return compile_job(job_of(request_path)).rendered.request.body
+
+
+@pytest.fixture
+def basic_request() -> Path:
+    if not REQUESTS:
+        pytest.skip("no examples/*/generated/create_training_job.json")
+    return REQUESTS[0]
+
+
+def printed(stdout: str) -> dict[str, str]:
+    """The `Key: value` lines submit prints on stdout."""
+    return dict(line.split(": ", 1) for line in stdout.splitlines())
+
+
+def assert_one_error_line(result: subprocess.CompletedProcess, code: int, *fragments: str) -> None:
+    lines = result.stderr.splitlines()
+    assert result.returncode == code, result.stderr
+    assert len(lines) == 1, f"expected one line, got:\n{result.stderr}"
+    assert lines[0].startswith("submit: error: "), lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert result.stdout == ""
+
+
+# --- against moto ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("request_path", REQUESTS, ids=example_id)
+def test_submit_starts_the_job_with_a_unique_name(request_path, aws_env, moto_boto3):
+    expected = rendered_request(request_path)
+
+    result = submit(job_of(request_path), aws_env)
+
+    assert result.returncode == 0, result.stderr
+    out = printed(result.stdout)
+    name = out["TrainingJobName"]
+    match = STAMPED_NAME.fullmatch(name)
+    assert match and expected["TrainingJobName"].startswith(match["base"]), name
+    assert JOB_NAME.fullmatch(name) and len(name) <= NAME_MAX
+    sagemaker = moto_boto3("sagemaker", out["TrainingJobArn"].split(":")[3])
+    assert out["TrainingJobArn"] == sagemaker.describe_training_job(TrainingJobName=name)["TrainingJobArn"]
+    described = sagemaker.describe_training_job(TrainingJobName=name)
+    tags = sagemaker.list_tags(ResourceArn=out["TrainingJobArn"])["Tags"]
+    assert round_trip_differences(expected, described, tags, name) == []
+
+
+def test_dry_run_prints_the_request_and_sends_nothing(basic_request, aws_env, fresh_moto, moto_boto3):
+    expected = rendered_request(basic_request)
+
+    result = submit(job_of(basic_request), aws_env, "--dry-run")
+
+    assert result.returncode == 0, result.stderr
+    printed_request = json.loads(result.stdout)
+    assert STAMPED_NAME.fullmatch(printed_request["TrainingJobName"])
+    assert printed_request == {**expected, "TrainingJobName": printed_request["TrainingJobName"]}
+    assert moto_boto3("sagemaker").list_training_jobs()["TrainingJobSummaries"] == []
+
+
+def test_dry_run_needs_neither_credentials_nor_a_network(basic_request, tmp_path):
+    env = isolated_env(tmp_path, AWS_ENDPOINT_URL=f"http://127.0.0.1:{closed_port()}")
+
+    result = submit(job_of(basic_request), env, "--dry-run")
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["AlgorithmSpecification"] == rendered_request(basic_request)["AlgorithmSpecification"]
+
+
+def test_wait_follows_the_job_until_it_completes(basic_request, aws_env):
+    # moto marks a training job Completed as soon as it is created.
+    result = submit(job_of(basic_request), aws_env, "--wait", "--poll-interval", "0.1")
+
+    assert result.returncode == 0, result.stderr
+    out = printed(result.stdout)
+    assert re.fullmatch(rf"submit: {out['TrainingJobName']}: Completed after 0:00:\d\d", result.stderr.strip())
+    assert out["ModelArtifacts"].endswith(f"/{out['TrainingJobName']}/output/model.tar.gz")
+
+
+def test_an_invalid_job_is_reported_at_its_line_and_nothing_is_sent(basic_request, tmp_path, scripted_sagemaker):
+    job = tmp_path / "job.yaml"
+    job.write_text(job_of(basic_request).read_text().replace("version: 1", "version: 1\nunknown_key: true"))
+    for relative in ("code", "data", "requirements.txt"):
+        source = job_of(basic_request).parent / relative
+        if source.exists():
+            (tmp_path / relative).symlink_to(source)
+
+    result = submit(job, scripted_sagemaker.env)
+
+    assert result.returncode == 2, result.stderr
+    assert re.search(rf"{re.escape(str(job))}:\d+:\d+: error: .*unknown_key", result.stderr)
+    assert "Traceback" not in result.stderr
+    assert scripted_sagemaker.calls == []
+
+
+# --- AWS failures -----------------------------------------------------------------------------
+
+
+def test_no_credentials_is_one_line(basic_request, moto_endpoint, tmp_path):
+    env = isolated_env(tmp_path, AWS_ENDPOINT_URL=moto_endpoint)
+
+    result = submit(job_of(basic_request), env)
+
+    assert_one_error_line(result, 3, "no AWS credentials found")
+
+
+def test_an_unreachable_endpoint_is_one_line(basic_request, aws_env):
+    port = closed_port()
+    env = {**aws_env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_MAX_ATTEMPTS": "2"}
+
+    result = submit(job_of(basic_request), env)
+
+    assert_one_error_line(result, 3, "cannot reach SageMaker", f"127.0.0.1:{port}")
+
+
+class ScriptedSageMaker:
+    """A SageMaker endpoint on 127.0.0.1 that answers each operation from a script: a list of
+    (HTTP status, JSON body) used in turn, the last one repeated."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.replies: dict[str, list[tuple[int, dict]]] = {}
+        self.calls: list[tuple[str, dict]] = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.env = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{self.server.server_address[1]}"}
+
+    def answer(self, operation: str, *replies: tuple[int, dict]) -> None:
+        self.replies[operation] = list(replies)
+
+    def operations(self) -> list[str]:
+        return [operation for operation, _ in self.calls]
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        scripted = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                scripted.calls.append((operation, body))
+                script = scripted.replies.get(operation) or [(500, {"__type": "InternalFailure", "message": "unscripted"})]
+                status, reply = script.pop(0) if len(script) > 1 else script[0]
+                data = json.dumps(reply).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Handler
+
+
+@pytest.fixture
+def scripted_sagemaker(tmp_path) -> Iterator[ScriptedSageMaker]:
+    env = isolated_env(tmp_path, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    scripted = ScriptedSageMaker(env)
+    thread = threading.Thread(target=scripted.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield scripted
+    finally:
+        scripted.server.shutdown()
+        scripted.server.server_close()
+        thread.join(timeout=10)
+
+
+def error(code: str, message: str) -> tuple[int, dict]:
+    return 400, {"__type": code, "message": message}
+
+
+@pytest.mark.parametrize(
+    "code, message, expected",
+    [
+        ("ResourceLimitExceeded", "The account-level service limit 'ml.g5.2xlarge for training job usage' is 0 Instances",
+         ["CreateTrainingJob: an account quota is used up (ResourceLimitExceeded)", "is 0 Instances", "Service Quotas"]),
+        ("ResourceInUse", "Training job names must be unique within an AWS account and region",
+         ["a training job named", "already exists in", "(ResourceInUse)"]),
+        ("AccessDeniedException", "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: sagemaker:CreateTrainingJob",
+         ["access denied (AccessDeniedException)", "iam:PassRole on arn:aws:iam::"]),
+        ("ValidationException", "1 validation error detected: Value 'x'\nat 'roleArn' failed to satisfy constraint",
+         ["SageMaker rejected the request (ValidationException)", "Value 'x' at 'roleArn'"]),
+        ("UnrecognizedClientException", "The security token included in the request is invalid.",
+         ["AWS rejected the credentials (UnrecognizedClientException)"]),
+        ("InternalFailure", "Something broke",
+         ["CreateTrainingJob failed (InternalFailure): Something broke"]),
+    ],
+)
+def test_an_aws_error_is_one_line(code, message, expected, basic_request, scripted_sagemaker):
+    scripted_sagemaker.answer("CreateTrainingJob", error(code, message))
+
+    result = submit(job_of(basic_request), scripted_sagemaker.env)
+
+    assert_one_error_line(result, 3, *expected)
+
+
+def test_throttling_is_retried_then_reported(basic_request, scripted_sagemaker):
+    scripted_sagemaker.answer("CreateTrainingJob", error("ThrottlingException", "Rate exceeded"))
+
+    result = submit(job_of(basic_request), scripted_sagemaker.env)
+
+    # botocore's standard retry mode: 3 attempts in all.
+    assert_one_error_line(result, 3, "throttled (ThrottlingException) after 3 attempts: Rate exceeded")
+    assert scripted_sagemaker.operations() == ["CreateTrainingJob"] * 3
+
+
+def test_throttling_that_clears_up_is_not_an_error(basic_request, scripted_sagemaker):
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:training-job/x"
+    scripted_sagemaker.answer("CreateTrainingJob", error("ThrottlingException", "Rate exceeded"), (200, {"TrainingJobArn": arn}))
+
+    result = submit(job_of(basic_request), scripted_sagemaker.env)
+
+    assert result.returncode == 0, result.stderr
+    assert printed(result.stdout)["TrainingJobArn"] == arn
+    first, second = (body for _, body in scripted_sagemaker.calls)
+    assert first == second and first["TrainingJobName"] == printed(result.stdout)["TrainingJobName"]
+
+
+def test_wait_reports_progress_and_the_failure_reason(basic_request, scripted_sagemaker):
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:training-job/x"
+    reason = "AlgorithmError: ExecuteUserScriptError:\nCommand \"python3 train.py\" exited 1"
+    scripted_sagemaker.answer("CreateTrainingJob", (200, {"TrainingJobArn": arn}))
+    scripted_sagemaker.answer(
+        "DescribeTrainingJob",
+        (200, {"TrainingJobStatus": "InProgress", "SecondaryStatus": "Starting"}),
+        (200, {"TrainingJobStatus": "InProgress", "SecondaryStatus": "Starting"}),
+        (200, {"TrainingJobStatus": "InProgress", "SecondaryStatus": "Training"}),
+        (200, {"TrainingJobStatus": "Failed", "SecondaryStatus": "Failed", "FailureReason": reason}),
+    )
+
+    result = submit(job_of(basic_request), scripted_sagemaker.env, "--wait", "--poll-interval", "0.01")
+
+    assert result.returncode == 1, result.stderr
+    name = printed(result.stdout)["TrainingJobName"]
+    lines = result.stderr.splitlines()
+    # Not a terminal: one line per change of status, not one per poll.
+    assert [re.sub(r"\d+:\d\d:\d\d", "T", line) for line in lines] == [
+        f"submit: {name}: InProgress / Starting, T elapsed",
+        f"submit: {name}: InProgress / Training, T elapsed",
+        f'submit: {name}: Failed after T: AlgorithmError: ExecuteUserScriptError: Command "python3 train.py" exited 1',
+    ]
+    assert scripted_sagemaker.operations() == ["CreateTrainingJob"] + ["DescribeTrainingJob"] * 4
+    assert all(body == {"TrainingJobName": name} for _, body in scripted_sagemaker.calls[1:])
+
+
+def test_an_error_while_waiting_is_one_line(basic_request, scripted_sagemaker):
+    scripted_sagemaker.answer("CreateTrainingJob", (200, {"TrainingJobArn": "arn:aws:sagemaker:us-east-1:123456789012:training-job/x"}))
+    scripted_sagemaker.answer("DescribeTrainingJob", error("AccessDeniedException", "not authorized to perform: sagemaker:DescribeTrainingJob"))
+
+    result = submit(job_of(basic_request), scripted_sagemaker.env, "--wait")
+
+    assert result.returncode == 3
+    assert result.stderr.splitlines() == [
+        "submit: error: DescribeTrainingJob: access denied (AccessDeniedException): not authorized to perform: "
+        "sagemaker:DescribeTrainingJob (the caller needs sagemaker:DescribeTrainingJob, and iam:PassRole on "
+        + load_request(basic_request)["RoleArn"] + ")"
+    ]
+
+
+# --- the name -------------------------------------------------------------------------------
+
+
+@settings(max_examples=500)
+@given(
+    base=st.from_regex(JOB_NAME, fullmatch=True),
+    moment=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2999, 12, 31), timezones=st.just(timezone.utc)),
+)
+def test_unique_name_is_a_valid_job_name_made_of_the_base_and_the_time(base, moment):
+    name = unique_job_name(base, moment)
+
+    assert len(name) <= NAME_MAX
+    assert JOB_NAME.fullmatch(name), name
+    match = STAMPED_NAME.fullmatch(name)
+    assert match["stamp"] == moment.strftime("%Y%m%d%H%M%S")
+    assert base.startswith(match["base"])
+    assert match["base"] == base[: NAME_MAX - 15].rstrip("-")
