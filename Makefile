@@ -46,6 +46,11 @@ run-local: $(VENV)/.runtime ## Run a job here as SageMaker would: make run-local
 	@test -n "$(JOB)" || { echo "usage: make run-local JOB=path/to/job.yaml [HPS='k=v …'] [WORKDIR=dir]" >&2; exit 2; }
 	$(PY) -m compiler run-local "$(JOB)" --hps "$$HPS" $(if $(WORKDIR),--workdir "$(WORKDIR)")
 
+.PHONY: submit
+submit: $(VENV)/.runtime ## Start a job on SageMaker: make submit JOB=path/job.yaml [WAIT=1] [DRY_RUN=1]
+	@test -n "$(JOB)" || { echo "usage: make submit JOB=path/to/job.yaml [WAIT=1] [DRY_RUN=1]" >&2; exit 2; }
+	@$(PY) -m compiler submit "$(JOB)" $(if $(WAIT),--wait) $(if $(DRY_RUN),--dry-run)
+
 .PHONY: check
 check: $(VENV)/.runtime ## Fail if any example's committed generated/ differs from a fresh render
 	@rc=0; for job in $(EXAMPLES); do $(PY) -m compiler check "$$job" || rc=1; done; exit $$rc
