@@ -31,8 +31,8 @@ class Requirement:
     kind: str  # "python" or "command"
     name: str
 
-    def describe(self) -> str:
-        return f"Python module {self.name}" if self.kind == "python" else f"command {self.name}"
+    def describe(self, python: str) -> str:
+        return f"{python} cannot import {self.name}" if self.kind == "python" else f"no {self.name} on PATH"
 
 
 def read_requirements(job_dir: Path) -> list[Requirement]:

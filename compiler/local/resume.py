@@ -17,7 +17,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-RESUME_WORDS = re.compile(r"resum|restor|checkpoint", re.IGNORECASE)
+RESUME_WORDS = re.compile(r"resum|restor", re.IGNORECASE)
+# The shim's banner repeats every hyperparameter; a value that says "resume" is no evidence.
+BANNER_PREFIXES = ("train: ", "  command: ", "  SM_")
 PROBE_NAME = ".atime-probe"
 ATIME_BACKDATE_S = 60
 
@@ -85,7 +87,7 @@ def report(directory: Path, restored: list[Restored], atimes_work: bool, log: li
             replaced.append(item.path)
         elif stat.st_atime_ns != item.atime_ns:
             read.append(item.path)
-    evidence = [line for line in log if RESUME_WORDS.search(line)]
+    evidence = [line for line in log if RESUME_WORDS.search(line) and not line.startswith(BANNER_PREFIXES)]
     return ResumeReport([r.path for r in restored], read if atimes_work else None, replaced, evidence)
 
 

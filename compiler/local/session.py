@@ -9,7 +9,6 @@ local-requires.txt.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from compiler.local.layout import (
 )
 from compiler.local.metrics import extract
 from compiler.local.overrides import Override, compile_with_overrides
+from compiler.local.paths import localize
 from compiler.local.process import run_streaming
 from compiler.local.resume import access_times_recorded, carry_checkpoints, report
 from compiler.local.summary import Outcome, print_configuration, print_resume, print_summary, read_outcome
@@ -72,7 +72,8 @@ def run_local(options: LocalOptions, out: TextIO | None = None) -> int:
     _check_channels(job, options.allow_missing_channels)
     skipped = _missing_requirements(job, options)
     if skipped:
-        print(f"{job.path}: skipped: this machine lacks {', '.join(skipped)} (declared in {requires.FILE_NAME})", file=out)
+        print(f"{job.path}: skipped: {'; '.join(skipped)} (listed in {requires.FILE_NAME}); "
+              "install what is missing, or pass --python with an interpreter that has it", file=out)
         return EXIT_SKIPPED
     client = _docker_client(options, compiled, out)
     run_dir = _new_run_dir(job, options)
@@ -108,9 +109,12 @@ def _attempt(label: str, base: Path, compiled: Compiled, options: LocalOptions, 
              terminate_after_s: float | None, out: TextIO) -> Outcome:
     job, request = compiled.job, compiled.rendered.request.body
     base.mkdir(parents=True, exist_ok=True)
-    checkpoint_dir = checkpoint_target(RunTree(base), job.checkpoints.local_path) if job.checkpoints else None
-    if checkpoint_dir is not None and client is None:
-        request = _localize_checkpoint_hyperparameters(request, job.checkpoints.local_path, checkpoint_dir, out)
+    checkpoint_path = job.checkpoints.local_path if job.checkpoints else None
+    checkpoint_dir = checkpoint_target(RunTree(base), checkpoint_path) if checkpoint_path else None
+    if client is None:
+        request, mapped = localize(request, base, checkpoint_path, checkpoint_dir)
+        for item in mapped:
+            print(f"note: {item.where} is {item.container}; this run passes {item.local}", file=out)
     tree = build_tree(base, job, request, _shim(compiled), options.link_data)
     print_configuration(tree, out)
     print(f"--- {label}: {job.name} ---", file=out, flush=True)
@@ -155,21 +159,6 @@ def _docker_run(client: str, job: Job, request: dict[str, Any], tree: RunTree) -
     return docker.run_command(client, docker.image_tag(job.name), tree.base, env, mounts, f"{job.name}-local-{os.getpid()}")
 
 
-def _localize_checkpoint_hyperparameters(request: dict[str, Any], local_path: str, target: Path, out: TextIO) -> dict[str, Any]:
-    """A hyperparameter whose value is the job's checkpoint path gets this run's checkpoint
-    directory instead: that is how a script that takes the path as an argument finds it."""
-    hyperparameters = dict(request.get("HyperParameters") or {})
-    for name, encoded in hyperparameters.items():
-        try:
-            value = json.loads(encoded)
-        except ValueError:
-            continue
-        if isinstance(value, str) and value.rstrip("/") == local_path.rstrip("/"):
-            hyperparameters[name] = json.dumps(str(target.resolve()))
-            print(f"note: hyperparameter {name} is the checkpoint path {local_path}; this run passes {target.resolve()}", file=out)
-    return {**request, "HyperParameters": hyperparameters}
-
-
 def _check_channels(job: Job, allow_missing: bool) -> None:
     problems = []
     if not allow_missing:
@@ -192,7 +181,7 @@ def _missing_requirements(job: Job, options: LocalOptions) -> list[str]:
     if not declared or options.docker:
         return []
     python = options.python or os.environ.get("SM_PYTHON") or "python3"
-    return [f"{r.describe()} (for {python})" if r.kind == "python" else r.describe() for r in requires.missing(declared, python, dict(os.environ))]
+    return [r.describe(python) for r in requires.missing(declared, python, dict(os.environ))]
 
 
 def _docker_client(options: LocalOptions, compiled: Compiled, out: TextIO) -> str | None:

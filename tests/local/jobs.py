@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -76,7 +77,9 @@ class CliResult:
 
 
 def run_cli(*args: str, cwd: Path = REPO_ROOT, env: dict[str, str] | None = None, timeout: float = 300) -> CliResult:
-    """`python -m compiler ARGS` in a fresh interpreter, as make runs it."""
+    """`python -m compiler ARGS` in a fresh interpreter, as make runs it, from any directory."""
+    env = dict(env if env is not None else os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     completed = subprocess.run(
         [sys.executable, "-m", "compiler", *args],
         cwd=cwd,

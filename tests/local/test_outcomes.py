@@ -1,0 +1,194 @@
+"""What a local run reports: a failing script, a rehearsed interruption that resumes from a
+checkpoint, channels without local data, and --docker without a Docker daemon."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from compiler.local import LocalOptions
+from compiler.local.resume import access_times_recorded
+
+from .jobs import job_document, run_cli, run_in_process, write_job
+
+FAILING_SCRIPT = """\
+import sys
+print("loss: 0.5")
+print("something broke", file=sys.stderr)
+sys.exit(3)
+"""
+
+# Resumes from <checkpoint dir>/state when it exists; otherwise writes it and waits to be
+# stopped. The checkpoint directory comes from the `checkpoint-dir` hyperparameter.
+CHECKPOINTING_SCRIPT = """\
+import argparse
+import os
+import time
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--checkpoint-dir", required=True)
+args = parser.parse_args()
+state = os.path.join(args.checkpoint_dir, "state")
+if os.path.exists(state):
+    with open(state) as f:
+        step = int(f.read())
+    print(f"resuming from step {step}", flush=True)
+    for step in range(step + 1, 4):
+        print(f"step {step} loss: {1 / (step + 1)}", flush=True)
+    with open(os.path.join(os.environ["SM_MODEL_DIR"], "model.txt"), "w") as f:
+        f.write("done\\n")
+else:
+    with open(state, "w") as f:
+        f.write("1")
+    print("step 1 loss: 0.5", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_failing_script_gives_its_status_and_the_failure_file(tmp_path: Path):
+    job = write_job(tmp_path / "job", script=FAILING_SCRIPT)
+    run_dir = tmp_path / "run"
+    result = run_cli("run-local", str(job), "--workdir", str(run_dir))
+    assert result.returncode == 1
+    failure = (run_dir / "output" / "failure").read_text(encoding="utf-8")
+    assert failure.startswith("ExecuteUserScriptError:\nExitCode 3\n")
+    assert "something broke" in failure
+    assert not (run_dir / "output" / "success").exists()
+    assert "exit status: 3 (failed)" in result.stdout
+    assert "outcome file: output/failure" in result.stdout
+    assert "    ExitCode 3" in result.stdout
+    assert "train:loss: last 0.5, 1 match" in result.stdout
+    assert "something broke" in result.stderr, "stderr is streamed to stderr"
+
+
+def test_interrupt_after_with_a_checkpointing_script_resumes(tmp_path: Path):
+    document = {
+        **_checkpoint_document(),
+        "metrics": [{"name": "loss", "regex": "loss: ([0-9.]+)"}, {"name": "accuracy", "regex": "accuracy: ([0-9.]+)"}],
+    }
+    job = write_job(tmp_path / "job", document, script=CHECKPOINTING_SCRIPT)
+    run_dir = tmp_path / "run"
+    status, output = run_in_process(LocalOptions(job, workdir=run_dir, interrupt_after_s=5))
+    assert status == 0, output
+    first, second = run_dir / "attempt-1", run_dir / "attempt-2"
+    assert (first / "checkpoints" / "state").read_text() == "1"
+    assert (first / "output" / "failure").read_text().startswith("ExecuteUserScriptError:\nExitCode 143\n")
+    assert (second / "output" / "success").is_file()
+    assert (second / "model" / "model.txt").is_file()
+    assert "exit status: 143 (failed)" in output
+    assert "interrupted: SIGTERM after" in output
+    assert "checkpoint files carried over: state" in output
+    assert "resuming from step 1" in (second / ".run" / "log.txt").read_text()
+    if access_times_recorded(tmp_path):
+        assert "files read by the next attempt: state" in output
+        assert "verdict: resumed from the checkpoint" in output
+    else:
+        assert "verdict: cannot tell" in output
+    assert "loss: last 0.25, 2 matches" in output
+    assert "accuracy: never matched" in output
+    assert f"this run passes {(second / 'checkpoints').resolve()}" in output
+
+
+# Writes a checkpoint and waits to be stopped; restarted, it sees the file (listing a directory
+# does not read the file) but starts again from scratch.
+IGNORING_SCRIPT = """\
+import os
+import time
+
+directory = "/opt/ml/checkpoints".replace("/opt/ml", os.environ["SAGEMAKER_BASE_DIR"])
+if os.listdir(directory):
+    print("starting from scratch", flush=True)
+else:
+    with open(os.path.join(directory, "state"), "w") as f:
+        f.write("1")
+    print("wrote state", flush=True)
+    time.sleep(120)
+"""
+
+
+def _checkpoint_document() -> dict:
+    return job_document(hyperparameters={"checkpoint-dir": "/opt/ml/checkpoints"},
+                        checkpoints={"s3": "s3://example-bucket/checkpoints/"})
+
+
+def test_a_restart_that_ignores_the_checkpoint_is_not_resumed(tmp_path: Path):
+    job = write_job(tmp_path / "job", _checkpoint_document(), script=IGNORING_SCRIPT)
+    run_dir = tmp_path / "run"
+    status, output = run_in_process(LocalOptions(job, workdir=run_dir, interrupt_after_s=5))
+    assert status == 0, output
+    assert "checkpoint files carried over: state" in output
+    if access_times_recorded(tmp_path):
+        assert "files read by the next attempt: none" in output
+        assert "verdict: not resumed: the next attempt never read the checkpoint files" in output
+    else:
+        assert "verdict: cannot tell" in output
+
+
+def test_an_interruption_without_checkpoints_runs_once(tmp_path: Path):
+    job = write_job(tmp_path / "job", script="import time\nprint('started', flush=True)\ntime.sleep(120)\n")
+    run_dir = tmp_path / "run"
+    status, output = run_in_process(LocalOptions(job, workdir=run_dir, interrupt_after_s=2))
+    assert status == 1
+    assert "exit status: 143 (failed)" in output
+    assert "no checkpoints in job.yaml" in output
+    assert not (run_dir / "attempt-2").exists()
+
+
+def test_a_channel_without_local_data_is_a_clear_error(tmp_path: Path):
+    document = job_document(inputs={
+        "train": {"s3": "s3://example-bucket/train/", "local": "data/train"},
+        "validation": "s3://example-bucket/validation/",
+    })
+    job = write_job(tmp_path / "job", document)
+    result = run_cli("run-local", str(job))
+    assert result.returncode == 2
+    assert "error: channel 'validation' has no local: path" in result.stderr
+    assert "--allow-missing-channels" in result.stderr
+    assert f"{job}:" in result.stderr, "a compiler-style diagnostic with the line of the channel"
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "job" / ".local").exists()
+
+    run_dir = tmp_path / "run"
+    allowed = run_cli("run-local", str(job), "--allow-missing-channels", "--workdir", str(run_dir))
+    assert allowed.returncode == 0, allowed.stderr
+    assert (run_dir / "input" / "data" / "validation").is_dir()
+    assert not any((run_dir / "input" / "data" / "validation").iterdir())
+
+
+def test_a_local_path_that_does_not_exist_is_a_clear_error(tmp_path: Path):
+    job = write_job(tmp_path / "job")
+    (tmp_path / "job" / "data" / "train" / "part-0.csv").unlink()
+    (tmp_path / "job" / "data" / "train").rmdir()
+    result = run_cli("run-local", str(job))
+    assert result.returncode == 2
+    assert "channel 'train': local path" in result.stderr and "does not exist" in result.stderr
+
+
+def _fake_docker(directory: Path, body: str) -> dict[str, str]:
+    directory.mkdir()
+    docker = directory / "docker"
+    docker.write_text("#!/bin/sh\n" + body, encoding="utf-8")
+    docker.chmod(docker.stat().st_mode | stat.S_IXUSR)
+    return {**os.environ, "PATH": f"{directory}{os.pathsep}{os.environ['PATH']}"}
+
+
+def test_docker_without_a_daemon_is_a_clear_error(tmp_path: Path):
+    job = write_job(tmp_path / "job")
+    env = _fake_docker(tmp_path / "bin", "echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.' >&2\nexit 1\n")
+    result = run_cli("run-local", str(job), "--docker", env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: --docker: no Docker daemon answers (Cannot connect to the Docker daemon at unix:///var/run/docker.sock.)"
+    )
+    assert not (tmp_path / "job" / ".local").exists()
+
+
+def test_docker_not_installed_is_a_clear_error(tmp_path: Path):
+    job = write_job(tmp_path / "job")
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    env = {**os.environ, "PATH": str(empty)}
+    result = run_cli("run-local", str(job), "--docker", env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --docker needs the docker command, and it is not on PATH"

@@ -1,0 +1,91 @@
+"""Where a local run writes: a new directory under the job's .local/ and nowhere else, unless
+a workdir is given."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from compiler.local import LocalOptions
+
+from .jobs import run_cli, run_in_process, write_job
+
+
+def _snapshot(directory: Path) -> dict[str, bytes]:
+    """Every file outside .local/, with its content."""
+    found = {}
+    for root, dirs, names in os.walk(directory):
+        dirs[:] = [d for d in dirs if d != ".local"]
+        for name in names:
+            path = Path(root) / name
+            found[path.relative_to(directory).as_posix()] = path.read_bytes()
+    return found
+
+
+def _run_dir_from(output: str) -> Path:
+    line = next(line for line in output.splitlines() if line.startswith("run directory: "))
+    return Path(line.removeprefix("run directory: "))
+
+
+def test_default_run_directory_is_a_new_one_under_the_jobs_local_dir(tmp_path: Path):
+    job = write_job(tmp_path / "job")
+    before = _snapshot(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    first = run_cli("run-local", str(job), cwd=elsewhere)
+    second = run_cli("run-local", str(job), cwd=elsewhere)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    local = (tmp_path / "job" / ".local").resolve()
+    runs = [(elsewhere / _run_dir_from(r.stdout)).resolve() for r in (first, second)]
+    assert runs[0] != runs[1]
+    for run in runs:
+        assert run.parent == local
+        assert (run / "input" / "config" / "hyperparameters.json").is_file()
+        assert (run / "output" / "success").is_file()
+    assert _snapshot(tmp_path) == before, "nothing outside .local/ changed"
+    assert sorted(p.name for p in elsewhere.iterdir()) == []
+
+
+def test_job_file_given_through_a_symlinked_directory_still_runs_under_its_local_dir(tmp_path: Path):
+    job = write_job(tmp_path / "real")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    status, output = run_in_process(LocalOptions(tmp_path / "link" / "job.yaml"))
+    assert status == 0, output
+    assert _run_dir_from(output).resolve().parent == (tmp_path / "real" / ".local").resolve()
+    assert job.is_file()
+
+
+def test_workdir_is_used_exactly_and_must_be_empty(tmp_path: Path):
+    job = write_job(tmp_path / "job")
+    workdir = tmp_path / "chosen" / "run"
+    result = run_cli("run-local", str(job), "--workdir", str(workdir))
+    assert result.returncode == 0, result.stderr
+    assert (workdir / "output" / "success").is_file()
+    assert not (tmp_path / "job" / ".local").exists()
+
+    again = run_cli("run-local", str(job), "--workdir", str(workdir))
+    assert again.returncode == 2
+    assert again.stderr.strip() == f"error: workdir {workdir} is not empty; give a new or empty directory"
+
+
+def test_workdir_that_is_a_file_is_a_clear_error(tmp_path: Path):
+    job = write_job(tmp_path / "job")
+    target = tmp_path / "file"
+    target.write_text("keep me")
+    result = run_cli("run-local", str(job), "--workdir", str(target))
+    assert result.returncode == 2
+    assert "is not a directory" in result.stderr
+    assert target.read_text() == "keep me"
+
+
+def test_link_data_symlinks_channels_instead_of_copying(tmp_path: Path):
+    job = write_job(tmp_path / "job")
+    status, output = run_in_process(LocalOptions(job, workdir=tmp_path / "run", link_data=True))
+    assert status == 0, output
+    channel = tmp_path / "run" / "input" / "data" / "train"
+    assert channel.is_symlink()
+    assert channel.resolve() == (tmp_path / "job" / "data" / "train").resolve()
+    copied = tmp_path / "copied"
+    status, output = run_in_process(LocalOptions(job, workdir=copied))
+    assert not (copied / "input" / "data" / "train").is_symlink()
+    assert (copied / "input" / "data" / "train" / "part-0.csv").read_text() == "x,y\n1,2\n"
