@@ -6,7 +6,9 @@ interrupted job, downloads it into the new container before the entry point star
 the next attempt gets a fresh run tree whose checkpoint directory is a copy of the previous
 one. Each copied file's access time is set before its modification time, so the kernel (with
 the default relatime, or strictatime) records the first read: that tells which checkpoint files
-the next attempt read, without any cooperation from the script.
+the next attempt read, without any cooperation from the script. A hard link to each copy, kept
+in the tool's own directory, keeps that record when the script replaces the file (the usual
+write-then-rename of a checkpoint).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Restored:
     path: str  # relative to the checkpoint directory
     inode: int
     atime_ns: int
+    witness: Path | None  # a hard link to the copy, None where the filesystem refused one
 
 
 @dataclass(frozen=True)
@@ -39,22 +42,28 @@ class ResumeReport:
     log_evidence: list[str]  # lines of the attempt's log that speak of resuming
 
 
-def carry_checkpoints(previous: Path, following: Path) -> list[Restored]:
+def carry_checkpoints(previous: Path, following: Path, witness_dir: Path) -> list[Restored]:
     """Copy the checkpoint directory, back-dating access times so that reads show."""
     following.mkdir(parents=True, exist_ok=True)
-    restored = []
     if not previous.is_dir():
-        return restored
+        return []
     shutil.copytree(previous, following, symlinks=True, dirs_exist_ok=True)
+    witness_dir.mkdir(parents=True, exist_ok=True)
+    restored = []
     for root, _dirs, names in os.walk(following):
-        for name in names:
+        for name in sorted(names):
             path = Path(root) / name
             if path.is_symlink() or not path.is_file():
                 continue
             stat = path.stat()
             atime_ns = stat.st_mtime_ns - ATIME_BACKDATE_S * 1_000_000_000
             os.utime(path, ns=(atime_ns, stat.st_mtime_ns))
-            restored.append(Restored(path.relative_to(following).as_posix(), stat.st_ino, atime_ns))
+            witness: Path | None = witness_dir / str(len(restored))
+            try:
+                os.link(path, witness)
+            except OSError:
+                witness = None
+            restored.append(Restored(path.relative_to(following).as_posix(), stat.st_ino, atime_ns, witness))
     return sorted(restored, key=lambda r: r.path)
 
 
@@ -77,18 +86,24 @@ def access_times_recorded(directory: Path) -> bool:
 def report(directory: Path, restored: list[Restored], atimes_work: bool, log: list[str]) -> ResumeReport:
     read, replaced = [], []
     for item in restored:
-        path = directory / item.path
+        current = _inode(directory / item.path)
+        if current != item.inode:
+            replaced.append(item.path)
+        original = item.witness if item.witness is not None else directory / item.path
         try:
-            stat = path.stat()
+            if _inode(original) == item.inode and original.stat().st_atime_ns != item.atime_ns:
+                read.append(item.path)
         except OSError:
-            replaced.append(item.path)
             continue
-        if stat.st_ino != item.inode:
-            replaced.append(item.path)
-        elif stat.st_atime_ns != item.atime_ns:
-            read.append(item.path)
     evidence = [line for line in log if RESUME_WORDS.search(line) and not line.startswith(BANNER_PREFIXES)]
     return ResumeReport([r.path for r in restored], read if atimes_work else None, replaced, evidence)
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return path.stat().st_ino
+    except OSError:
+        return None
 
 
 def resumed(result: ResumeReport) -> bool | None:

@@ -89,6 +89,10 @@ def run_local(options: LocalOptions, out: TextIO | None = None) -> int:
 def _rehearse_interruption(run_dir: Path, compiled: Compiled, options: LocalOptions, client: str | None, out: TextIO) -> int:
     job = compiled.job
     first = _attempt("attempt 1, interrupted", run_dir / "attempt-1", compiled, options, client, options.interrupt_after_s, out)
+    if first.terminated_at_s is None:
+        print(f"attempt 1 ended after {first.duration_s:.2f} s, before the interruption: nothing to resume; "
+              "give a smaller --interrupt-after", file=out)
+        return EXIT_SUCCEEDED if first.exit_code == 0 else EXIT_FAILED
     if job.checkpoints is None:
         print("no checkpoints in job.yaml: SageMaker would restart this job from the beginning; add checkpoints: to resume", file=out)
         return EXIT_SUCCEEDED if first.exit_code == 0 else EXIT_FAILED
@@ -96,7 +100,7 @@ def _rehearse_interruption(run_dir: Path, compiled: Compiled, options: LocalOpti
     second_base.mkdir()
     previous = checkpoint_target(first.tree, job.checkpoints.local_path)
     following = checkpoint_target(RunTree(second_base), job.checkpoints.local_path)
-    restored = carry_checkpoints(previous, following)
+    restored = carry_checkpoints(previous, following, RunTree(second_base).tool_dir / "restored")
     atimes = access_times_recorded(following)
     print(f"restarting with the checkpoint directory of attempt 1 ({len(restored)} files), as SageMaker restores it from S3", file=out, flush=True)
     second = _attempt("attempt 2, restarted", second_base, compiled, options, client, None, out)

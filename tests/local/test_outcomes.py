@@ -36,6 +36,9 @@ if os.path.exists(state):
     print(f"resuming from step {step}", flush=True)
     for step in range(step + 1, 4):
         print(f"step {step} loss: {1 / (step + 1)}", flush=True)
+        with open(state + ".tmp", "w") as f:
+            f.write(str(step))
+        os.replace(state + ".tmp", state)
     with open(os.path.join(os.environ["SM_MODEL_DIR"], "model.txt"), "w") as f:
         f.write("done\\n")
 else:
@@ -80,6 +83,8 @@ def test_interrupt_after_with_a_checkpointing_script_resumes(tmp_path: Path):
     assert "interrupted: SIGTERM after" in output
     assert "checkpoint files carried over: state" in output
     assert "resuming from step 1" in (second / ".run" / "log.txt").read_text()
+    assert "files rewritten or removed: state" in output
+    assert (second / "checkpoints" / "state").read_text() == "3"
     if access_times_recorded(tmp_path):
         assert "files read by the next attempt: state" in output
         assert "verdict: resumed from the checkpoint" in output
