@@ -6,7 +6,6 @@ what the script pushed and later runs see it.
 
 from __future__ import annotations
 
-import base64
 import os
 import shutil
 import subprocess
@@ -63,12 +62,13 @@ def run_script(
     )
 
 
-def login_password(ecr) -> str:
-    """What `aws ecr get-login-password` prints: the token's password half."""
-    token = ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]
-    user, _, password = base64.b64decode(token).decode().partition(":")
-    assert user == "AWS"
-    return password
+def login_password(aws_cli: Path, env: dict[str, str], region: str) -> str:
+    """What `aws ecr get-login-password` prints, the value the script must hand to docker."""
+    result = subprocess.run(
+        [str(aws_cli), "ecr", "get-login-password", "--region", region], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.rstrip("\n")
 
 
 def split_image(image: str) -> tuple[str, str, str]:
@@ -100,8 +100,8 @@ def test_script_pushes_the_requests_image_and_runs_again(script, docker, aws_cli
     assert f"creating ECR repository {repository}" in first.stderr
     login, build, push = docker.calls()
     assert login == ["login", "--username", "AWS", "--password-stdin", registry]
-    assert docker.stdin_of_call(0).rstrip("\n") == login_password(ecr)
-    assert "\n" not in docker.stdin_of_call(0).rstrip("\n")
+    # Exactly the password, on stdin; docker would strip one trailing newline, nothing more.
+    assert docker.stdin_of_call(0).removesuffix("\n") == login_password(aws_cli, aws_env, job_region(script))
     # Paths compared resolved: the script names them through `pwd`, which keeps symlinks.
     assert build[:4] == ["build", "--platform", "linux/amd64", "--file"]
     assert Path(build[4]).resolve() == script.parent.resolve() / "Dockerfile"

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -19,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler.pipeline import compile_job
-from compiler.submit import NAME_MAX, unique_job_name
+from compiler.submit import NAME_MAX, Progress, unique_job_name
 from moto_env import closed_port, isolated_env
 from sagemaker_roundtrip import JOB_NAME, REPO_ROOT, example_id, example_requests, load_request, round_trip_differences
 
@@ -297,6 +298,41 @@ def test_an_error_while_waiting_is_one_line(basic_request, scripted_sagemaker):
         "submit: error: DescribeTrainingJob: access denied (AccessDeniedException): not authorized to perform: "
         "sagemaker:DescribeTrainingJob (the caller needs sagemaker:DescribeTrainingJob, and iam:PassRole on "
         + load_request(basic_request)["RoleArn"] + ")"
+    ]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_progress_is_one_line_rewritten_and_a_new_one_per_change():
+    terminal = Terminal()
+    progress = Progress(terminal, "job-1")
+
+    progress.show("InProgress", "Starting", 5)
+    progress.show("InProgress", "Starting", 65)
+    progress.show("InProgress", "Training", 3725)
+    progress.finish()
+
+    assert terminal.getvalue() == (
+        "\rsubmit: job-1: InProgress / Starting, 0:00:05 elapsed\033[K"
+        "\rsubmit: job-1: InProgress / Starting, 0:01:05 elapsed\033[K\n"
+        "\rsubmit: job-1: InProgress / Training, 1:02:05 elapsed\033[K\n"
+    )
+
+
+def test_off_a_terminal_progress_repeats_an_unchanged_status_only_now_and_then():
+    stream = io.StringIO()
+    progress = Progress(stream, "job-1")
+
+    for elapsed in range(0, 1300, 30):
+        progress.show("InProgress", "Training", elapsed)
+
+    assert stream.getvalue().splitlines() == [
+        "submit: job-1: InProgress / Training, 0:00:00 elapsed",
+        "submit: job-1: InProgress / Training, 0:10:00 elapsed",
+        "submit: job-1: InProgress / Training, 0:20:00 elapsed",
     ]
 
 
