@@ -181,6 +181,8 @@ def explain(error: Exception, *, name: str, region: str, role: str) -> str:
     if isinstance(error, boto.NoCredentialsError):
         return ("no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
                 "or run 'aws configure'")
+    if isinstance(error, boto.ProfileNotFound):
+        return f"{one_line(str(error))}: AWS_PROFILE names a profile that no AWS configuration file defines"
     if isinstance(error, (boto.EndpointConnectionError, boto.ConnectTimeoutError, boto.ConnectionClosedError)):
         return f"cannot reach SageMaker in {region}: {one_line(str(error))}"
     if isinstance(error, boto.ReadTimeoutError):

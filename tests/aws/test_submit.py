@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler.pipeline import compile_job
-from compiler.submit import NAME_MAX, Progress, unique_job_name
+from compiler.submit import NAME_MAX, Progress, explain, unique_job_name
 from moto_env import closed_port, isolated_env
 from sagemaker_roundtrip import JOB_NAME, REPO_ROOT, example_id, example_requests, load_request, round_trip_differences
 
@@ -147,6 +147,12 @@ def test_no_credentials_is_one_line(basic_request, moto_endpoint, tmp_path):
     assert_one_error_line(result, 3, "no AWS credentials found")
 
 
+def test_an_unknown_profile_is_one_line(basic_request, aws_env):
+    result = submit(job_of(basic_request), {**aws_env, "AWS_PROFILE": "no-such-profile"})
+
+    assert_one_error_line(result, 3, "The config profile (no-such-profile) could not be found: AWS_PROFILE names")
+
+
 def test_an_unreachable_endpoint_is_one_line(basic_request, aws_env):
     port = closed_port()
     env = {**aws_env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_MAX_ATTEMPTS": "2"}
@@ -154,6 +160,23 @@ def test_an_unreachable_endpoint_is_one_line(basic_request, aws_env):
     result = submit(job_of(basic_request), env)
 
     assert_one_error_line(result, 3, "cannot reach SageMaker", f"127.0.0.1:{port}")
+
+
+def test_client_side_errors_and_timeouts_are_one_line():
+    from botocore.exceptions import ParamValidationError, ReadTimeoutError
+
+    where = {"name": "job-1", "region": "eu-west-1", "role": "arn:aws:iam::123456789012:role/R"}
+    invalid = ParamValidationError(report="Invalid type for parameter A\nInvalid length for parameter B")
+    timeout = ReadTimeoutError(endpoint_url="https://api.sagemaker.eu-west-1.amazonaws.com/")
+
+    assert explain(invalid, **where) == (
+        "botocore rejected the request: Parameter validation failed: Invalid type for parameter A "
+        "Invalid length for parameter B"
+    )
+    assert explain(timeout, **where) == (
+        'SageMaker in eu-west-1 did not answer in time: Read timeout on endpoint URL: '
+        '"https://api.sagemaker.eu-west-1.amazonaws.com/"'
+    )
 
 
 class ScriptedSageMaker:
