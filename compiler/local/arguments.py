@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -11,18 +12,38 @@ from compiler.local.session import EXIT_INVALID, LocalOptions, LocalRunError, ru
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--hp", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a hyperparameter for this run; VALUE is read like job.yaml (YAML or JSON); repeatable")
+    parser.add_argument(
+        "--hp",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a hyperparameter for this run; VALUE is read like job.yaml (YAML or JSON); repeatable",
+    )
     parser.add_argument("--hps", metavar="'KEY=VALUE …'", help="several overrides in one string, split like a shell command line")
-    parser.add_argument("--workdir", metavar="DIR", help="run directory, new or empty (default: .local/<UTC timestamp>/ beside JOB)")
-    parser.add_argument("--allow-missing-channels", action="store_true", help="give channels without a local: path an empty directory")
+    parser.add_argument(
+        "--workdir", metavar="DIR", help="run directory, new or empty (default: .local/<UTC timestamp>/ beside JOB)"
+    )
+    parser.add_argument(
+        "--allow-missing-channels", action="store_true", help="give channels without a local: path an empty directory"
+    )
     parser.add_argument("--link-data", action="store_true", help="symlink each channel's local: path instead of copying it")
-    parser.add_argument("--docker", action="store_true", help="build the image from the generated Dockerfile and run it with docker")
-    parser.add_argument("--interrupt-after", type=_seconds, metavar="SECONDS",
-                        help="SIGTERM the job after SECONDS, then, with checkpoints, restart it to show whether it resumes")
-    parser.add_argument("--install-requirements", action="store_true",
-                        help="let train pip-install code/requirements.txt into the local Python, as an image without baked code would")
-    parser.add_argument("--python", metavar="PYTHON", help="interpreter for the entry point (default: python3 on PATH, or $SM_PYTHON)")
+    parser.add_argument(
+        "--docker", action="store_true", help="build the image from the generated Dockerfile and run it with docker"
+    )
+    parser.add_argument(
+        "--interrupt-after",
+        type=_seconds,
+        metavar="SECONDS",
+        help="SIGTERM the job after SECONDS, then, with checkpoints, restart it to show whether it resumes",
+    )
+    parser.add_argument(
+        "--install-requirements",
+        action="store_true",
+        help="let train pip-install code/requirements.txt into the local Python, as an image without baked code would",
+    )
+    parser.add_argument(
+        "--python", metavar="PYTHON", help="interpreter for the entry point (default: python3 on PATH, or $SM_PYTHON)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,6 +70,6 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not value > 0 or value != value or value == float("inf"):
+    if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds: {text!r}")
     return value

@@ -27,6 +27,7 @@ def require_docker() -> str:
     try:
         probe = subprocess.run(
             [client, "version", "--format", "{{.Server.Version}}"],
+            check=False,
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,

@@ -41,7 +41,9 @@ def local_path(value: str, base: Path, checkpoint_path: str | None, checkpoint_d
     return None
 
 
-def localize(request: dict[str, Any], base: Path, checkpoint_path: str | None, checkpoint_dir: Path | None) -> tuple[dict[str, Any], list[Mapped]]:
+def localize(
+    request: dict[str, Any], base: Path, checkpoint_path: str | None, checkpoint_dir: Path | None
+) -> tuple[dict[str, Any], list[Mapped]]:
     """The request with mapped hyperparameter and environment values, and what was mapped."""
     mapped: list[Mapped] = []
     hyperparameters = {}

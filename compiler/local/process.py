@@ -77,9 +77,7 @@ def run_streaming(
     err = stderr if stderr is not None else sys.stderr.buffer
     collector = _LogCollector()
     started = time.monotonic()
-    process = subprocess.Popen(
-        argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+    process = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None and process.stderr is not None
     pumps = [
         threading.Thread(target=collector.pump, args=(process.stdout, out), daemon=True),

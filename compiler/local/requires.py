@@ -45,7 +45,7 @@ def read_requirements(job_dir: Path) -> list[Requirement]:
         if not words:
             continue
         if len(words) != 2 or words[0] not in KINDS:
-            raise RequiresFileError(f"{path}:{number}:1: error: expected 'python MODULE' or 'command NAME', got {raw.strip()!r}")
+            raise RequiresFileError(f"{path}:{number}: expected 'python MODULE' or 'command NAME', got {raw.strip()!r}")
         found.append(Requirement(words[0], words[1]))
     return found
 
@@ -61,7 +61,12 @@ def _present(requirement: Requirement, python: str, env: dict[str, str]) -> bool
     probe = "import importlib.util, sys; sys.exit(importlib.util.find_spec(sys.argv[1]) is None)"
     try:
         result = subprocess.run(
-            [python, "-c", probe, requirement.name], env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=PROBE_TIMEOUT_S
+            [python, "-c", probe, requirement.name],
+            check=False,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=PROBE_TIMEOUT_S,
         )
     except (OSError, subprocess.TimeoutExpired):
         return False

@@ -72,8 +72,11 @@ def run_local(options: LocalOptions, out: TextIO | None = None) -> int:
     _check_channels(job, options.allow_missing_channels)
     skipped = _missing_requirements(job, options)
     if skipped:
-        print(f"{job.path}: skipped: {'; '.join(skipped)} (listed in {requires.FILE_NAME}); "
-              "install what is missing, or pass --python with an interpreter that has it", file=out)
+        print(
+            f"{job.path}: skipped: {'; '.join(skipped)} (listed in {requires.FILE_NAME}); "
+            "install what is missing, or pass --python with an interpreter that has it",
+            file=out,
+        )
         return EXIT_SKIPPED
     client = _docker_client(options, compiled, out)
     run_dir = _new_run_dir(job, options)
@@ -90,11 +93,17 @@ def _rehearse_interruption(run_dir: Path, compiled: Compiled, options: LocalOpti
     job = compiled.job
     first = _attempt("attempt 1, interrupted", run_dir / "attempt-1", compiled, options, client, options.interrupt_after_s, out)
     if first.terminated_at_s is None:
-        print(f"attempt 1 ended after {first.duration_s:.2f} s, before the interruption: nothing to resume; "
-              "give a smaller --interrupt-after", file=out)
+        print(
+            f"attempt 1 ended after {first.duration_s:.2f} s, before the interruption: nothing to resume; "
+            "give a smaller --interrupt-after",
+            file=out,
+        )
         return EXIT_SUCCEEDED if first.exit_code == 0 else EXIT_FAILED
     if job.checkpoints is None:
-        print("no checkpoints in job.yaml: SageMaker would restart this job from the beginning; add checkpoints: to resume", file=out)
+        print(
+            "no checkpoints in job.yaml: SageMaker would restart this job from the beginning; add checkpoints: to resume",
+            file=out,
+        )
         return EXIT_SUCCEEDED if first.exit_code == 0 else EXIT_FAILED
     second_base = run_dir / "attempt-2"
     second_base.mkdir()
@@ -102,15 +111,26 @@ def _rehearse_interruption(run_dir: Path, compiled: Compiled, options: LocalOpti
     following = checkpoint_target(RunTree(second_base), job.checkpoints.local_path)
     restored = carry_checkpoints(previous, following, RunTree(second_base).tool_dir / "restored")
     atimes = access_times_recorded(following)
-    print(f"restarting with the checkpoint directory of attempt 1 ({len(restored)} files), as SageMaker restores it from S3", file=out, flush=True)
+    print(
+        f"restarting with the checkpoint directory of attempt 1 ({len(restored)} files), as SageMaker restores it from S3",
+        file=out,
+        flush=True,
+    )
     second = _attempt("attempt 2, restarted", second_base, compiled, options, client, None, out)
     log = second.tree.log.read_text(encoding="utf-8").splitlines() if second.tree.log.is_file() else []
     print_resume(report(following, restored, atimes, log), out)
     return EXIT_SUCCEEDED if second.exit_code == 0 else EXIT_FAILED
 
 
-def _attempt(label: str, base: Path, compiled: Compiled, options: LocalOptions, client: str | None,
-             terminate_after_s: float | None, out: TextIO) -> Outcome:
+def _attempt(
+    label: str,
+    base: Path,
+    compiled: Compiled,
+    options: LocalOptions,
+    client: str | None,
+    terminate_after_s: float | None,
+    out: TextIO,
+) -> Outcome:
     job, request = compiled.job, compiled.rendered.request.body
     base.mkdir(parents=True, exist_ok=True)
     checkpoint_path = job.checkpoints.local_path if job.checkpoints else None
@@ -129,8 +149,9 @@ def _attempt(label: str, base: Path, compiled: Compiled, options: LocalOptions, 
     finished = run_streaming(argv, env, tree.code_dir, tree.log, terminate_after_s)
     print(f"--- end of {label} ---", file=out, flush=True)
     metrics = extract(job.metrics, finished.log)
-    outcome = read_outcome(label, tree, finished.exit_code, finished.duration_s, checkpoint_dir, metrics,
-                           finished.terminated_at_s, finished.killed)
+    outcome = read_outcome(
+        label, tree, finished.exit_code, finished.duration_s, checkpoint_dir, metrics, finished.terminated_at_s, finished.killed
+    )
     print_summary(outcome, out)
     return outcome
 
@@ -167,12 +188,19 @@ def _check_channels(job: Job, allow_missing: bool) -> None:
     problems = []
     if not allow_missing:
         for channel in missing_channels(job):
-            problems.append(job.source.diagnostic(
-                ("inputs", channel.name),
-                f"channel {channel.name!r} has no local: path for local runs; add one (a directory beside job.yaml) or pass --allow-missing-channels",
-            ))
+            problems.append(
+                job.source.diagnostic(
+                    ("inputs", channel.name),
+                    f"channel {channel.name!r} has no local: path for local runs; "
+                    "add one (a directory beside job.yaml) or pass --allow-missing-channels",
+                )
+            )
     for channel, path in absent_channel_paths(job):
-        problems.append(job.source.diagnostic(("inputs", channel.name, "local"), f"channel {channel.name!r}: local path {path} does not exist"))
+        problems.append(
+            job.source.diagnostic(
+                ("inputs", channel.name, "local"), f"channel {channel.name!r}: local path {path} does not exist"
+            )
+        )
     if problems:
         raise SpecError(job.path, problems)
 
@@ -227,8 +255,11 @@ def _notes(job: Job, request: dict[str, Any], options: LocalOptions, out: TextIO
         if mode != "File":
             print(f"note: channel {channel.name!r} uses {mode} mode in SageMaker; locally its files are plain files", file=out)
     if (job.code_path / "requirements.txt").is_file() and not options.install_requirements:
-        print("note: code/requirements.txt is not installed (the image installs it at build time); "
-              "--install-requirements pip-installs it into the local Python first", file=out)
+        print(
+            "note: code/requirements.txt is not installed (the image installs it at build time); "
+            "--install-requirements pip-installs it into the local Python first",
+            file=out,
+        )
 
 
 def _shim(compiled: Compiled) -> bytes:

@@ -32,8 +32,16 @@ class Outcome:
     killed: bool
 
 
-def read_outcome(label: str, tree: RunTree, exit_code: int, duration_s: float, checkpoint_dir: Path | None,
-                 metrics: list[MetricResult], terminated_at_s: float | None, killed: bool) -> Outcome:
+def read_outcome(
+    label: str,
+    tree: RunTree,
+    exit_code: int,
+    duration_s: float,
+    checkpoint_dir: Path | None,
+    metrics: list[MetricResult],
+    terminated_at_s: float | None,
+    killed: bool,
+) -> Outcome:
     failure_path = tree.output_dir / "failure"
     failure = failure_path.read_text(encoding="utf-8", errors="replace") if failure_path.is_file() else None
     return Outcome(

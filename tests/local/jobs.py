@@ -49,8 +49,9 @@ def job_document(**overrides: Any) -> dict[str, Any]:
     return document
 
 
-def write_job(directory: Path, document: dict[str, Any] | None = None, script: str = DUMP_SCRIPT,
-              data: dict[str, str] | None = None) -> Path:
+def write_job(
+    directory: Path, document: dict[str, Any] | None = None, script: str = DUMP_SCRIPT, data: dict[str, str] | None = None
+) -> Path:
     """A job directory: job.yaml (JSON is YAML), code/train.py and the channels' local data."""
     document = document if document is not None else job_document()
     directory.mkdir(parents=True, exist_ok=True)
@@ -82,6 +83,7 @@ def run_cli(*args: str, cwd: Path = REPO_ROOT, env: dict[str, str] | None = None
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     completed = subprocess.run(
         [sys.executable, "-m", "compiler", *args],
+        check=False,
         cwd=cwd,
         env=env,
         capture_output=True,

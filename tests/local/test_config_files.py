@@ -17,20 +17,39 @@ from .jobs import job_document, run_in_process, write_job
 CONTRACT = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "toolkit-contract.md"
 
 # §2: the keys SageMaker writes into resourceconfig.json, in the order of §8's example.
-RESOURCE_KEYS = ["current_host", "current_instance_type", "current_group_name", "hosts", "instance_groups", "network_interface_name"]
+RESOURCE_KEYS = [
+    "current_host",
+    "current_instance_type",
+    "current_group_name",
+    "hosts",
+    "instance_groups",
+    "network_interface_name",
+]
 INSTANCE_GROUP_KEYS = ["instance_group_name", "instance_type", "hosts"]
 CHANNEL_KEYS = ["ContentType", "TrainingInputMode", "S3DistributionType", "RecordWrapperType"]
 
 
 def channels_document() -> dict:
     return job_document(
-        hyperparameters={"epochs": 10, "learning-rate": 0.001, "model_name": "resnet50", "layers": [64, 128], "flag": True,
-                         "nothing": None, "config": {"b": 1, "a": "x"}},
+        hyperparameters={
+            "epochs": 10,
+            "learning-rate": 0.001,
+            "model_name": "resnet50",
+            "layers": [64, 128],
+            "flag": True,
+            "nothing": None,
+            "config": {"b": 1, "a": "x"},
+        },
         inputs={
             "train": {"s3": "s3://example-bucket/train/", "content_type": "text/csv", "local": "data/train"},
             "validation-set": {"s3": "s3://example-bucket/val/", "distribution": "ShardedByS3Key", "local": "data/val"},
-            "stream": {"s3": "s3://example-bucket/stream/", "mode": "Pipe", "record_wrapper": "RecordIO",
-                       "content_type": "application/x-recordio", "local": "data/stream"},
+            "stream": {
+                "s3": "s3://example-bucket/stream/",
+                "mode": "Pipe",
+                "record_wrapper": "RecordIO",
+                "content_type": "application/x-recordio",
+                "local": "data/stream",
+            },
         },
         resources={"instance_type": "ml.c5.xlarge", "instance_count": 3},
     )
@@ -43,8 +62,10 @@ def run(tmp_path: Path):
     status, output = run_in_process(LocalOptions(job, workdir=run_dir))
     assert status == 0, output
     config = run_dir / "input" / "config"
-    files = {name: json.loads((config / f"{name}.json").read_text(encoding="utf-8"))
-             for name in ("hyperparameters", "inputdataconfig", "resourceconfig")}
+    files = {
+        name: json.loads((config / f"{name}.json").read_text(encoding="utf-8"))
+        for name in ("hyperparameters", "inputdataconfig", "resourceconfig")
+    }
     return job, files, output
 
 
@@ -62,12 +83,23 @@ def test_inputdataconfig_has_one_entry_per_channel_with_sagemakers_keys(run):
     _, files, _ = run
     config = files["inputdataconfig"]
     assert list(config) == ["train", "validation-set", "stream"]
-    assert config["train"] == {"ContentType": "text/csv", "TrainingInputMode": "File",
-                               "S3DistributionType": "FullyReplicated", "RecordWrapperType": "None"}
-    assert config["validation-set"] == {"TrainingInputMode": "File", "S3DistributionType": "ShardedByS3Key",
-                                        "RecordWrapperType": "None"}
-    assert config["stream"] == {"ContentType": "application/x-recordio", "TrainingInputMode": "Pipe",
-                                "S3DistributionType": "FullyReplicated", "RecordWrapperType": "RecordIO"}
+    assert config["train"] == {
+        "ContentType": "text/csv",
+        "TrainingInputMode": "File",
+        "S3DistributionType": "FullyReplicated",
+        "RecordWrapperType": "None",
+    }
+    assert config["validation-set"] == {
+        "TrainingInputMode": "File",
+        "S3DistributionType": "ShardedByS3Key",
+        "RecordWrapperType": "None",
+    }
+    assert config["stream"] == {
+        "ContentType": "application/x-recordio",
+        "TrainingInputMode": "Pipe",
+        "S3DistributionType": "FullyReplicated",
+        "RecordWrapperType": "RecordIO",
+    }
     for entry in config.values():
         assert [k for k in CHANNEL_KEYS if k in entry] == list(entry), "keys in SageMaker's order"
 
@@ -82,8 +114,11 @@ def test_resourceconfig_is_one_host_of_the_jobs_instance_type(run):
     assert config["current_group_name"] == "homogeneousCluster"
     assert config["network_interface_name"] == "eth0"
     assert [list(group) for group in config["instance_groups"]] == [INSTANCE_GROUP_KEYS]
-    assert config["instance_groups"][0] == {"instance_group_name": "homogeneousCluster", "instance_type": "ml.c5.xlarge",
-                                            "hosts": ["algo-1"]}
+    assert config["instance_groups"][0] == {
+        "instance_group_name": "homogeneousCluster",
+        "instance_type": "ml.c5.xlarge",
+        "hosts": ["algo-1"],
+    }
     assert "3 instances" in output and "single host algo-1" in output
 
 
@@ -103,7 +138,7 @@ def test_script_sees_the_channels_and_resources_the_toolkit_derives(run, tmp_pat
 
 def _contract_example(name: str) -> dict:
     text = CONTRACT.read_text(encoding="utf-8")
-    match = re.search(r"\*\*`" + re.escape(name) + r"`\*\*\s*```json\n(.*?)\n```", text, re.S)
+    match = re.search(r"\*\*`" + re.escape(name) + r"`\*\*\s*```json\n(.*?)\n```", text, re.DOTALL)
     assert match, f"{name} example not found in {CONTRACT}"
     return json.loads(match.group(1))
 

@@ -46,7 +46,10 @@ def test_every_example_runs_or_says_what_it_lacks(tmp_path: Path, example: str):
 
 
 def test_local_requires_skips_when_absent(tmp_path: Path):
-    job = write_job(tmp_path / "job", data={"local-requires.txt": "# comment\npython no_such_module_xyz  # heavy\ncommand no-such-command-xyz\npython json\n"})
+    job = write_job(
+        tmp_path / "job",
+        data={"local-requires.txt": "# comment\npython no_such_module_xyz  # heavy\ncommand no-such-command-xyz\npython json\n"},
+    )
     result = run_cli("run-local", str(job))
     assert result.returncode == EXIT_SKIPPED
     assert "python3 cannot import no_such_module_xyz; no no-such-command-xyz on PATH" in result.stdout
@@ -65,5 +68,5 @@ def test_malformed_local_requires_is_a_clear_error(tmp_path: Path):
     result = run_cli("run-local", str(job))
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"error: {tmp_path / 'job' / 'local-requires.txt'}:1:1: error: expected 'python MODULE' or 'command NAME', got 'tensorflow'"
+        f"error: {tmp_path / 'job' / 'local-requires.txt'}:1: expected 'python MODULE' or 'command NAME', got 'tensorflow'"
     )

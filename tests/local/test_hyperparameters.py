@@ -15,7 +15,7 @@ from compiler.pipeline import compile_job
 from spec.semantics import _secret_name
 
 from . import contract
-from .jobs import job_document, read_dump, run_in_process, run_cli, write_job
+from .jobs import job_document, read_dump, run_cli, run_in_process, write_job
 
 KEYS = st.from_regex(r"[A-Za-z][A-Za-z0-9_.-]{0,11}", fullmatch=True).filter(
     lambda k: contract.is_user_key(k) and not _secret_name(k)
@@ -57,12 +57,18 @@ def test_hyperparameters_round_trip_into_argv_and_environment(tmp_path_factory, 
 
 def test_overrides_replace_and_add_hyperparameters(tmp_path: Path):
     _, written, dump = _run(
-        tmp_path, {"epochs": 10, "optimizer": "adam"},
+        tmp_path,
+        {"epochs": 10, "optimizer": "adam"},
         ["epochs=3", "layers=[64, 128]", "note=", 'name="quoted words"', "ratio=1e-3", "when=2024-01-01"],
     )
     assert written == {
-        "epochs": "3", "optimizer": '"adam"', "layers": "[64, 128]", "note": "null",
-        "name": '"quoted words"', "ratio": "0.001", "when": '"2024-01-01"',
+        "epochs": "3",
+        "optimizer": '"adam"',
+        "layers": "[64, 128]",
+        "note": "null",
+        "name": '"quoted words"',
+        "ratio": "0.001",
+        "when": '"2024-01-01"',
     }
     assert dump["argv"] == contract.expected_argv(written)
 

@@ -113,8 +113,9 @@ else:
 
 
 def _checkpoint_document() -> dict:
-    return job_document(hyperparameters={"checkpoint-dir": "/opt/ml/checkpoints"},
-                        checkpoints={"s3": "s3://example-bucket/checkpoints/"})
+    return job_document(
+        hyperparameters={"checkpoint-dir": "/opt/ml/checkpoints"}, checkpoints={"s3": "s3://example-bucket/checkpoints/"}
+    )
 
 
 def test_a_restart_that_ignores_the_checkpoint_is_not_resumed(tmp_path: Path):
@@ -141,10 +142,12 @@ def test_an_interruption_without_checkpoints_runs_once(tmp_path: Path):
 
 
 def test_a_channel_without_local_data_is_a_clear_error(tmp_path: Path):
-    document = job_document(inputs={
-        "train": {"s3": "s3://example-bucket/train/", "local": "data/train"},
-        "validation": "s3://example-bucket/validation/",
-    })
+    document = job_document(
+        inputs={
+            "train": {"s3": "s3://example-bucket/train/", "local": "data/train"},
+            "validation": "s3://example-bucket/validation/",
+        }
+    )
     job = write_job(tmp_path / "job", document)
     result = run_cli("run-local", str(job))
     assert result.returncode == 2
@@ -180,7 +183,9 @@ def _fake_docker(directory: Path, body: str) -> dict[str, str]:
 
 def test_docker_without_a_daemon_is_a_clear_error(tmp_path: Path):
     job = write_job(tmp_path / "job")
-    env = _fake_docker(tmp_path / "bin", "echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.' >&2\nexit 1\n")
+    env = _fake_docker(
+        tmp_path / "bin", "echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.' >&2\nexit 1\n"
+    )
     result = run_cli("run-local", str(job), "--docker", env=env)
     assert result.returncode == 2
     assert result.stderr.strip() == (

@@ -42,7 +42,11 @@ def test_paths_under_opt_ml_and_the_checkpoint_path_map_to_the_run_directory():
         "plain": "adam",
         "number": "3",
     }
-    assert localized["Environment"] == {"DATA": "/runs/r1/input/data/train", "HOME_DIR": "/home/x", "CHECKPOINT_DIR": "/runs/r1/checkpoints"}
+    assert localized["Environment"] == {
+        "DATA": "/runs/r1/input/data/train",
+        "HOME_DIR": "/home/x",
+        "CHECKPOINT_DIR": "/runs/r1/checkpoints",
+    }
     assert [m.where for m in mapped] == ["hyperparameter submit", "hyperparameter ckpt", "environment DATA"]
     assert request["HyperParameters"]["submit"] == json.dumps("/opt/ml/input/data/scripts"), "the request is not changed"
 
@@ -55,7 +59,14 @@ def test_without_checkpoints_no_checkpoint_variable_is_set():
 def test_overrides_read_values_like_job_yaml():
     parsed = parse_overrides(["a=1", "b=x y", "c=[1, {d: 2}]", "e=", "f=a=b", "g=yes"], "h='two words' i=0.5")
     assert [(o.key, o.value) for o in parsed] == [
-        ("a", 1), ("b", "x y"), ("c", [1, {"d": 2}]), ("e", None), ("f", "a=b"), ("g", "yes"), ("h", "two words"), ("i", 0.5),
+        ("a", 1),
+        ("b", "x y"),
+        ("c", [1, {"d": 2}]),
+        ("e", None),
+        ("f", "a=b"),
+        ("g", "yes"),
+        ("h", "two words"),
+        ("i", 0.5),
     ]
 
 
