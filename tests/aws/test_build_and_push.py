@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,3 +188,12 @@ def test_failing_aws_credentials_stop_the_script_at_the_first_step(first_script,
     assert "build_and_push: error: step 'find repository' failed" in result.stderr
     assert "Unable to locate credentials" in result.stderr
     assert docker.calls() == []
+
+
+@pytest.mark.parametrize("linter", [["shellcheck"], ["shfmt", "-d"]])
+def test_the_docker_standin_passes_the_shell_linters(linter):
+    tool = shutil.which(linter[0], path=str(Path(sys.executable).parent)) or shutil.which(linter[0])
+    if tool is None:
+        pytest.skip(f"{linter[0]} not installed")
+    result = subprocess.run([tool, *linter[1:], str(STANDIN)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -310,6 +310,17 @@ def test_wait_reports_progress_and_the_failure_reason(basic_request, scripted_sa
     assert all(body == {"TrainingJobName": name} for _, body in scripted_sagemaker.calls[1:])
 
 
+def test_wait_treats_a_stopped_job_as_not_done(basic_request, scripted_sagemaker):
+    scripted_sagemaker.answer("CreateTrainingJob", (200, {"TrainingJobArn": "arn:aws:sagemaker:us-east-1:123456789012:training-job/x"}))
+    scripted_sagemaker.answer("DescribeTrainingJob", (200, {"TrainingJobStatus": "Stopped", "SecondaryStatus": "Stopped"}))
+
+    result = submit(job_of(basic_request), scripted_sagemaker.env, "--wait")
+
+    assert result.returncode == 1
+    name = printed(result.stdout)["TrainingJobName"]
+    assert re.fullmatch(rf"submit: {name}: Stopped after 0:00:\d\d: no reason given\n", result.stderr)
+
+
 def test_an_error_while_waiting_is_one_line(basic_request, scripted_sagemaker):
     scripted_sagemaker.answer("CreateTrainingJob", (200, {"TrainingJobArn": "arn:aws:sagemaker:us-east-1:123456789012:training-job/x"}))
     scripted_sagemaker.answer("DescribeTrainingJob", error("AccessDeniedException", "not authorized to perform: sagemaker:DescribeTrainingJob"))
