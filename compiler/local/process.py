@@ -71,13 +71,22 @@ def run_streaming(
     terminate_after_s: float | None = None,
     stdout: BinaryIO | None = None,
     stderr: BinaryIO | None = None,
+    kill_after_term_s: float = KILL_AFTER_TERM_S,
 ) -> Finished:
     """Run argv to completion; SIGTERM it after terminate_after_s seconds if still running."""
     out = stdout if stdout is not None else sys.stdout.buffer
     err = stderr if stderr is not None else sys.stderr.buffer
     collector = _LogCollector()
     started = time.monotonic()
-    process = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        argv,
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: a SIGKILL after the grace period reaches the script too
+    )
     assert process.stdout is not None and process.stderr is not None
     pumps = [
         threading.Thread(target=collector.pump, args=(process.stdout, out), daemon=True),
@@ -94,9 +103,9 @@ def run_streaming(
                 terminated_at = time.monotonic() - started
                 process.send_signal(signal.SIGTERM)
                 try:
-                    process.wait(timeout=KILL_AFTER_TERM_S)
+                    process.wait(timeout=kill_after_term_s)
                 except subprocess.TimeoutExpired:
-                    process.kill()
+                    _kill_group(process)
                     killed = True
         process.wait()
     except KeyboardInterrupt:
@@ -113,6 +122,13 @@ def run_streaming(
     if log_path is not None:
         log_path.write_text("".join(line + "\n" for line in collector.lines), encoding="utf-8")
     return Finished(_shell_status(process.returncode), duration, collector.lines, terminated_at, killed)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _shell_status(returncode: int) -> int:

@@ -29,7 +29,7 @@ from compiler.local.layout import (
 from compiler.local.metrics import extract
 from compiler.local.overrides import Override, compile_with_overrides
 from compiler.local.paths import localize
-from compiler.local.process import run_streaming
+from compiler.local.process import KILL_AFTER_TERM_S, run_streaming
 from compiler.local.resume import access_times_recorded, carry_checkpoints, report
 from compiler.local.summary import Outcome, print_configuration, print_resume, print_summary, read_outcome
 from compiler.output import write_artifacts
@@ -62,6 +62,7 @@ class LocalOptions:
     interrupt_after_s: float | None = None
     install_requirements: bool = False
     python: str | None = None  # the entry point's interpreter (SM_PYTHON); default python3
+    stop_grace_s: float = KILL_AFTER_TERM_S  # after SIGTERM, how long until SIGKILL
 
 
 def run_local(options: LocalOptions, out: TextIO | None = None) -> int:
@@ -146,7 +147,7 @@ def _attempt(
         argv, env = [str(tree.shim)], _shim_environment(job, request, tree, options)
     else:
         argv, env = _docker_run(client, job, request, tree), dict(os.environ)
-    finished = run_streaming(argv, env, tree.code_dir, tree.log, terminate_after_s)
+    finished = run_streaming(argv, env, tree.code_dir, tree.log, terminate_after_s, kill_after_term_s=options.stop_grace_s)
     print(f"--- end of {label} ---", file=out, flush=True)
     metrics = extract(job.metrics, finished.log)
     outcome = read_outcome(

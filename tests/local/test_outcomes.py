@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from pathlib import Path
 
 from compiler.local import LocalOptions
@@ -139,6 +140,43 @@ def test_an_interruption_without_checkpoints_runs_once(tmp_path: Path):
     assert "exit status: 143 (failed)" in output
     assert "no checkpoints in job.yaml" in output
     assert not (run_dir / "attempt-2").exists()
+
+
+STUBBORN_SCRIPT = """\
+import os
+import signal
+import time
+
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+with open(os.path.join(os.environ["SM_OUTPUT_DATA_DIR"], "pid"), "w") as f:
+    f.write(str(os.getpid()))
+print("ignoring SIGTERM", flush=True)
+time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\tZ (zombie)" not in status
+
+
+def test_a_script_that_ignores_sigterm_is_killed_after_the_grace_period(tmp_path: Path):
+    job = write_job(tmp_path / "job", script=STUBBORN_SCRIPT)
+    run_dir = tmp_path / "run"
+    status, output = run_in_process(LocalOptions(job, workdir=run_dir, interrupt_after_s=3, stop_grace_s=1))
+    assert status == 1
+    assert "then SIGKILL: it did not stop in time" in output
+    assert "exit status: 137 (failed)" in output
+    assert "outcome file: none" in output
+    pid = int((run_dir / "attempt-1" / "output" / "data" / "pid").read_text())
+    deadline = 50
+    while _alive(pid) and deadline:
+        time.sleep(0.1)
+        deadline -= 1
+    assert not _alive(pid), "the script was killed with the shim"
 
 
 def test_a_channel_without_local_data_is_a_clear_error(tmp_path: Path):
