@@ -21,7 +21,7 @@ from typing import Iterator
 
 import pytest
 
-from moto_env import VENV_BIN, free_port, isolated_env
+from tests.aws.moto_env import VENV_BIN, free_port, isolated_env
 
 MOTO_SERVER = VENV_BIN / "moto_server"
 AWS_CLI = VENV_BIN / "aws"

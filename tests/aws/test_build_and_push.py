@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from moto_env import isolated_env
-from sagemaker_roundtrip import example_id, example_scripts, job_region, load_request
+from tests.aws.moto_env import isolated_env
+from tests.aws.sagemaker_roundtrip import example_id, example_scripts, job_region, load_request
 
 SCRIPTS = example_scripts()
 STANDIN = Path(__file__).resolve().parent / "docker_standin.sh"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sagemaker_roundtrip import (
+from tests.aws.sagemaker_roundtrip import (
     DROPPED_BY_MOTO,
     example_id,
     example_requests,

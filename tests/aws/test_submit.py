@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from compiler.pipeline import compile_job
 from compiler.submit import NAME_MAX, Progress, explain, unique_job_name
-from moto_env import closed_port, isolated_env
-from sagemaker_roundtrip import JOB_NAME, REPO_ROOT, example_id, example_requests, load_request, round_trip_differences
+from tests.aws.moto_env import closed_port, isolated_env
+from tests.aws.sagemaker_roundtrip import JOB_NAME, REPO_ROOT, example_id, example_requests, load_request, round_trip_differences
 
 REQUESTS = example_requests()
 STAMPED_NAME = re.compile(r"(?P<base>.+)-(?P<stamp>\d{14})")
