@@ -240,3 +240,35 @@ def test_docker_not_installed_is_a_clear_error(tmp_path: Path):
     result = run_cli("run-local", str(job), "--docker", env=env)
     assert result.returncode == 2
     assert result.stderr.strip() == "error: --docker needs the docker command, and it is not on PATH"
+
+
+RECORDING_DOCKER = """\
+printf '%s\\n' "$*" >>"$DOCKER_LOG"
+case $1 in
+version) echo 27.3.1 ;;
+esac
+exit 0
+"""
+
+
+def test_docker_builds_from_the_generated_dockerfile_and_mounts_the_run_directory(tmp_path: Path):
+    document = job_document(
+        environment={"LOG_LEVEL": "info"}, checkpoints={"s3": "s3://example-bucket/c/", "local_path": "/ckpt"}
+    )
+    job = write_job(tmp_path / "job", document)
+    log = tmp_path / "docker.log"
+    env = {**_fake_docker(tmp_path / "bin", RECORDING_DOCKER), "DOCKER_LOG": str(log)}
+    run_dir = tmp_path / "run"
+    result = run_cli("run-local", str(job), "--docker", "--workdir", str(run_dir), env=env)
+    assert result.returncode == 0, result.stderr
+    version, build, run = log.read_text().splitlines()
+    artifacts = tmp_path / "job" / ".local" / "docker"
+    assert version.startswith("version")
+    assert build == f"build -f {artifacts / 'Dockerfile'} -t local-test:local {tmp_path / 'job'}"
+    assert "COPY .local/docker/train /usr/local/bin/train" in (artifacts / "Dockerfile").read_text()
+    base = run_dir.resolve()
+    assert run.startswith("run --rm --name local-test-local-")
+    assert f" -v {base}:/opt/ml -v {base / 'checkpoints'}:/ckpt " in run
+    assert " -e LOG_LEVEL=info -e TRAINING_JOB_NAME=local-test -e SM_STUDIO_LOCAL_MODE=true " in run
+    assert run.endswith(" local-test:local train")
+    assert (base / "input" / "config" / "hyperparameters.json").is_file()
