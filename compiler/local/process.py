@@ -109,8 +109,14 @@ def run_streaming(
                     killed = True
         process.wait()
     except KeyboardInterrupt:
+        # Ctrl-C stops the job as StopTrainingJob would; a second Ctrl-C, or the grace period
+        # running out, kills it.
         process.send_signal(signal.SIGTERM)
-        process.wait()
+        try:
+            process.wait(timeout=kill_after_term_s)
+        except (KeyboardInterrupt, subprocess.TimeoutExpired):
+            _kill_group(process)
+            process.wait()
         raise
     finally:
         for pump in pumps:
