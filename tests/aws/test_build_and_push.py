@@ -131,21 +131,37 @@ def first_script() -> Path:
     return SCRIPTS[0]
 
 
-def test_rerun_on_an_immutable_repository_succeeds_without_pushing(first_script, docker, aws_cli, aws_env, fresh_moto, moto_boto3, tmp_path):
+@pytest.mark.parametrize(
+    "mutability, filter_matches_tag, pushes",
+    [
+        pytest.param("IMMUTABLE", None, False, id="immutable"),
+        pytest.param("MUTABLE_WITH_EXCLUSION", True, False, id="mutable-but-this-tag"),
+        pytest.param("IMMUTABLE_WITH_EXCLUSION", True, True, id="immutable-but-this-tag"),
+    ],
+)
+def test_rerun_pushes_an_existing_tag_only_where_it_is_mutable(
+    mutability, filter_matches_tag, pushes, first_script, docker, aws_cli, aws_env, fresh_moto, moto_boto3, tmp_path
+):
     # The script's logic is the same for every example (only its values differ), so one example
     # is enough here; the state a previous run left is set up directly to keep the test short.
     image = load_request(first_script.parent / "create_training_job.json")["AlgorithmSpecification"]["TrainingImage"]
     _, repository, tag = split_image(image)
     ecr = moto_boto3("ecr", job_region(first_script))
-    ecr.create_repository(repositoryName=repository, imageTagMutability="IMMUTABLE")
+    settings = {"imageTagMutability": mutability}
+    if filter_matches_tag is not None:
+        settings["imageTagMutabilityExclusionFilters"] = [{"filterType": "WILDCARD", "filter": f"{tag[:3]}*"}]
+    ecr.create_repository(repositoryName=repository, **settings)
     ecr.put_image(repositoryName=repository, imageTag=tag, imageManifest=MANIFEST)
 
     result = run_script(first_script, docker, aws_env, cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == image
-    assert f"{image} already exists in an immutable repository; not pushing it again" in result.stderr
-    assert docker.calls() == []
+    if pushes:
+        assert docker.commands() == ["login", "build", "push"]
+    else:
+        assert f"{image} already exists in an immutable repository; not pushing it again" in result.stderr
+        assert docker.calls() == []
     assert pushed_tags(ecr, repository) == [tag]
 
 

@@ -46,19 +46,38 @@ ensure_repository() {
 		err "step 'create repository' failed"
 }
 
-# An immutable repository refuses a second push of a tag. The default tag is a hash of every
-# build input, so an existing tag holds this very image; an explicit tag is reused as it is.
+# An immutable tag cannot be pushed twice. The default tag is a hash of every build input, so an
+# existing tag holds this very image; an explicit tag is reused as it is.
 tag_is_frozen() {
-	mutability=$(aws ecr describe-repositories --region "$region" --registry-id "$account" \
-		--repository-names "$repository" \
-		--query 'repositories[0].imageTagMutability' --output text) ||
-		err "step 'read tag mutability' failed"
-	case $mutability in
-	IMMUTABLE*) ;;
-	*) return 1 ;;
-	esac
+	tag_is_immutable || return 1
 	aws ecr describe-images --region "$region" --registry-id "$account" \
 		--repository-name "$repository" --image-ids imageTag="$tag" >/dev/null 2>&1
+}
+
+# IMMUTABLE: every tag. IMMUTABLE_WITH_EXCLUSION: tags matching none of the exclusion filters.
+# MUTABLE_WITH_EXCLUSION: tags matching one. The filters are wildcards, matched like sh patterns.
+tag_is_immutable() {
+	settings=$(aws ecr describe-repositories --region "$region" --registry-id "$account" \
+		--repository-names "$repository" \
+		--query 'repositories[0].[imageTagMutability, imageTagMutabilityExclusionFilters[].filter][]' \
+		--output text) || err "step 'read tag mutability' failed"
+	set -f
+	# shellcheck disable=SC2086 # split into the setting and its filters, unglobbed
+	set -- $settings
+	set +f
+	mutability=${1:-MUTABLE}
+	shift
+	excluded=false
+	for filter in "$@"; do
+		# shellcheck disable=SC2254 # the filter is a pattern
+		case $tag in $filter) excluded=true ;; esac
+	done
+	case $mutability in
+	IMMUTABLE) return 0 ;;
+	IMMUTABLE_WITH_EXCLUSION) [ "$excluded" = false ] ;;
+	MUTABLE_WITH_EXCLUSION) [ "$excluded" = true ] ;;
+	*) return 1 ;;
+	esac
 }
 
 login() {
