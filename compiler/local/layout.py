@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -142,8 +143,9 @@ def build_tree(base: Path, job: Job, request: dict[str, Any], shim: bytes, link_
         if channel.local is None:
             target.mkdir()
         else:
-            populate_channel(local_source(job, channel), target, link_data)
-    shutil.copytree(job.code_path, tree.code_dir, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            populate_channel(local_source(job, channel), target, link_data, _skipping(default_run_root(job)))
+    skip = _skipping(default_run_root(job), "__pycache__", "*.pyc")
+    shutil.copytree(job.code_path, tree.code_dir, symlinks=True, ignore=skip)
     if job.checkpoints is not None:
         checkpoint_target(tree, job.checkpoints.local_path).mkdir(parents=True, exist_ok=True)
     tree.shim.write_bytes(shim)
@@ -161,15 +163,30 @@ def write_config_files(tree: RunTree, request: dict[str, Any]) -> None:
         (tree.config_dir / name).write_text(json.dumps(content, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def populate_channel(source: Path, target: Path, link_data: bool) -> None:
+def populate_channel(source: Path, target: Path, link_data: bool, skip: Callable[[str, list[str]], set[str]]) -> None:
     """The channel directory holds the files of `local:` (a directory's contents, or one file)."""
     if link_data:
         target.symlink_to(source.resolve(), target_is_directory=source.is_dir())
     elif source.is_dir():
-        shutil.copytree(source, target, symlinks=False)
+        shutil.copytree(source, target, symlinks=False, ignore=skip)
     else:
         target.mkdir()
         shutil.copy2(source, target / source.name)
+
+
+def _skipping(run_root: Path, *patterns: str) -> Callable[[str, list[str]], set[str]]:
+    """A copytree filter that leaves out the job's .local/ (with source_dir or local: set to
+    the job's own directory, copying it would copy the run into itself) and the patterns."""
+    run_root = run_root.resolve()
+    by_pattern = shutil.ignore_patterns(*patterns)
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        skipped = set(by_pattern(directory, names))
+        if Path(directory).resolve() == run_root.parent and run_root.name in names:
+            skipped.add(run_root.name)
+        return skipped
+
+    return ignore
 
 
 def checkpoint_target(tree: RunTree, local_path: str) -> Path:

@@ -257,7 +257,7 @@ def _notes(job: Job, request: dict[str, Any], options: LocalOptions, out: TextIO
             print(f"note: channel {channel.name!r} uses {mode} mode in SageMaker; locally its files are plain files", file=out)
     if (job.code_path / "requirements.txt").is_file() and not options.install_requirements:
         print(
-            "note: code/requirements.txt is not installed (the image installs it at build time); "
+            f"note: {job.source_dir}/requirements.txt is not installed (the image installs it at build time); "
             "--install-requirements pip-installs it into the local Python first",
             file=out,
         )

@@ -89,3 +89,21 @@ def test_link_data_symlinks_channels_instead_of_copying(tmp_path: Path):
     status, output = run_in_process(LocalOptions(job, workdir=copied))
     assert not (copied / "input" / "data" / "train").is_symlink()
     assert (copied / "input" / "data" / "train" / "part-0.csv").read_text() == "x,y\n1,2\n"
+
+
+def test_a_job_whose_code_and_data_are_its_own_directory_does_not_copy_earlier_runs(tmp_path: Path):
+    from .jobs import DUMP_SCRIPT, job_document
+
+    directory = tmp_path / "job"
+    document = job_document(source_dir=".", inputs={"train": {"s3": "s3://example-bucket/t/", "local": "."}})
+    write_job(directory, document)
+    (directory / "train.py").write_text(DUMP_SCRIPT)
+    job = directory / "job.yaml"
+    for _ in range(2):
+        status, output = run_in_process(LocalOptions(job))
+        assert status == 0, output
+    latest = _run_dir_from(output)
+    names = {p.name for p in (latest / "code").iterdir()}
+    assert ".local" not in names and {"job.yaml", "train.py"} <= names
+    assert not (latest / "input" / "data" / "train" / ".local").exists()
+    assert (latest / "input" / "data" / "train" / "job.yaml").is_file()
