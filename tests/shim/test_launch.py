@@ -1,0 +1,357 @@
+"""How the shim gets the code in place and starts the entry point.
+
+Entry-point kinds, SM_PYTHON, setup.py packages, submit directories (local directory, tarball,
+tarball in an input channel, unsafe tarballs, s3:// without the aws CLI), the requirements.txt
+rule, entry-point validation, the DNS wait and GPU detection.
+
+pip is never really run: SM_PYTHON points at a stand-in interpreter that records its
+arguments, answers `-m pip ...` itself and hands everything else to the real Python.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from . import harness
+from .harness import Job, Outcome, Tree
+
+# Records each call (one JSON line), fakes pip, runs the rest with the real interpreter.
+STAND_IN_PYTHON = """#!/bin/sh
+{python} -c 'import json, sys; print(json.dumps(sys.argv[1:]))' "$@" >>{log}
+if [ "$1" = -m ] && [ "$2" = pip ]; then
+    exit {pip_status}
+fi
+exec {python} "$@"
+"""
+
+# An entry point that records who started it: its parent's command line shows whether a
+# shell sat in between.
+PARENT_PROGRAM = """#!{python}
+import json, os, sys
+with open("/proc/%d/cmdline" % os.getppid(), "rb") as f:
+    parent = [a.decode() for a in f.read().split(b"\\0")[:-1]]
+with open({dump!r}, "w") as f:
+    json.dump({{"argv": sys.argv, "parent": parent, "cwd": os.getcwd()}}, f)
+"""
+
+
+def run(job: Job, tmp_path: Path, prepare=None) -> tuple[Outcome, Tree]:  # type: ignore[no-untyped-def]
+    """harness.run_shim, with a hook to change the tree before the run."""
+    tree = harness.build(job, tmp_path / "job")
+    if prepare is not None:
+        prepare(tree)
+    env = harness.environment(tree, job, harness.DEFAULT_AWK)
+    completed = subprocess.run(
+        harness.shim_command(harness.DEFAULT_SHELL), env=env, cwd=tree.root, stdin=subprocess.DEVNULL,
+        capture_output=True, timeout=harness.RUN_TIMEOUT_S, check=False,
+    )
+    return harness._outcome(tree, completed), tree
+
+
+def stand_in_python(tmp_path: Path, pip_status: int = 0) -> tuple[Path, Path]:
+    log = tmp_path / "python-calls.jsonl"
+    script = tmp_path / "stand-in-python"
+    script.write_text(STAND_IN_PYTHON.format(python=harness._python(), log=log, pip_status=pip_status))
+    script.chmod(0o755)
+    return script, log
+
+
+def calls(log: Path) -> list[list[str]]:
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+# ------------------------------------------------------------------------------- entry points
+
+
+def test_a_py_entry_point_runs_with_python3_from_path(tmp_path: Path) -> None:
+    outcome, tree = run(Job(hyperparameters={"epochs": "2"}), tmp_path)
+    assert outcome.exit_code == 0, outcome.describe()
+    assert outcome.cmdline is not None
+    assert Path(outcome.cmdline[0]).name.startswith("python3")
+    assert outcome.cmdline[1:] == ["--", "train.py", "--epochs", "2"]
+    assert outcome.cwd == str(tree.base / "code")
+
+
+def test_sm_python_chooses_the_interpreter(tmp_path: Path) -> None:
+    python, log = stand_in_python(tmp_path)
+    outcome, _ = run(Job(hyperparameters={"x": "1"}, env={"SM_PYTHON": str(python)}), tmp_path)
+    assert outcome.exit_code == 0, outcome.describe()
+    assert calls(log) == [["--", "train.py", "-x", "1"]]
+
+
+def test_other_entry_points_run_directly_without_a_shell(tmp_path: Path) -> None:
+    dump = tmp_path / "parent.json"
+
+    def write_program(tree: Tree) -> None:
+        entry = tree.base / "code" / "run.sh"
+        entry.write_text(PARENT_PROGRAM.format(python=harness._python(), dump=str(dump)))
+        entry.chmod(0o644)  # the shim makes it executable, as the toolkit does
+
+    job = Job(program="run.sh", hyperparameters={"msg": "it's a \"test\" $HOME;ls", "n": "2"})
+    outcome, tree = run(job, tmp_path, write_program)
+    assert outcome.exit_code == 0, outcome.describe()
+    record = json.loads(dump.read_text())
+    assert record["argv"] == ["./run.sh", "--msg", "it's a \"test\" $HOME;ls", "-n", "2"]
+    # The parent is the shim itself (its shell running shim/train), not `sh -c`.
+    assert str(harness.SHIM) in record["parent"], record["parent"]
+    assert "-c" not in record["parent"]
+    assert record["cwd"] == str(tree.base / "code")
+
+
+def test_a_code_dir_with_setup_py_is_pip_installed_and_run_as_a_module(tmp_path: Path) -> None:
+    python, log = stand_in_python(tmp_path)
+
+    def add_setup(tree: Tree) -> None:
+        (tree.base / "code" / "setup.py").write_text("from setuptools import setup\nsetup(name='x')\n")
+
+    outcome, _ = run(Job(hyperparameters={"lr": "0.1"}, env={"SM_PYTHON": str(python)}), tmp_path, add_setup)
+    assert outcome.exit_code == 0, outcome.describe()
+    assert calls(log) == [["-m", "pip", "install", "."], ["-m", "train", "--lr", "0.1"]]
+
+
+def test_a_failing_pip_install_fails_the_job_before_launch(tmp_path: Path) -> None:
+    python, log = stand_in_python(tmp_path, pip_status=3)
+
+    def add_requirements(tree: Tree) -> None:
+        (tree.base / "code" / "requirements.txt").write_text("nothing-to-install\n")
+
+    outcome, _ = run(Job(env={"SM_PYTHON": str(python)}), tmp_path, add_requirements)
+    assert outcome.exit_code == 1
+    assert not outcome.launched
+    assert outcome.failure is not None and "InstallRequirementsError" in outcome.failure
+    assert "ExitCode 3" in outcome.failure
+
+
+@pytest.mark.parametrize(
+    ("baked", "from_submit_dir", "installs"),
+    [
+        pytest.param(None, False, True, id="not-baked"),
+        pytest.param("1", False, False, id="baked"),
+        pytest.param("1", True, True, id="baked-but-submitted"),
+        pytest.param("0", False, True, id="baked-flag-off"),
+    ],
+)
+def test_requirements_are_installed_only_when_not_baked_into_the_image(
+    baked: str | None, from_submit_dir: bool, installs: bool, tmp_path: Path
+) -> None:
+    python, log = stand_in_python(tmp_path)
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "requirements.txt").write_text("numpy\n")
+    shutil.copy(Path(__file__), source / "unused.py")
+    env = {"SM_PYTHON": str(python)}
+    if baked is not None:
+        env["TRAIN_BAKED_CODE"] = baked
+    hyperparameters = {"sagemaker_submit_directory": json.dumps(str(source))} if from_submit_dir else {}
+
+    def add_requirements(tree: Tree) -> None:
+        (tree.base / "code" / "requirements.txt").write_text("numpy\n")
+
+    outcome, _ = run(Job(hyperparameters=hyperparameters, env=env), tmp_path, add_requirements)
+    assert outcome.exit_code == 0, outcome.describe()
+    pip_calls = [call for call in calls(log) if call[:2] == ["-m", "pip"]]
+    assert pip_calls == ([["-m", "pip", "install", "-r", "requirements.txt"]] if installs else [])
+
+
+# ------------------------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize(
+    ("program", "words"),
+    [
+        ("../x.py", "contains '.' or '..' path segments"),
+        ("a/./b.py", "contains '.' or '..' path segments"),
+        ("-x.py", "a leading '-', which is read as a command-line option"),
+        ("/abs.py", "a leading '/', which makes it an absolute path"),
+        ("a b.py", "the character(s) ' '"),
+        ("x;rm.py", "the character(s) ';'"),
+    ],
+)
+def test_entry_point_names_are_validated_as_the_toolkit_5_1_4_does(program: str, words: str, tmp_path: Path) -> None:
+    outcome, _ = run(Job(program=None, env={"SAGEMAKER_PROGRAM": program}), tmp_path)
+    assert outcome.exit_code == 1
+    assert not outcome.launched
+    assert outcome.failure is not None and words in outcome.failure
+    assert f"The training entry point '{program}' cannot be used" in outcome.failure
+
+
+def test_no_entry_point_at_all_is_a_clear_error(tmp_path: Path) -> None:
+    outcome, _ = run(Job(program=None), tmp_path)
+    assert outcome.exit_code == 1
+    assert outcome.failure is not None and outcome.failure.startswith("The training entry point name is empty.")
+
+
+# ------------------------------------------------------------------------------- submit directory
+
+
+def _source_files(directory: Path) -> None:
+    directory.mkdir(parents=True)
+    (directory / "train.py").write_text(harness.DUMP_PROGRAM.format(dump_path=str(directory.parent / "dump.json"), exit_code=0))
+    (directory / "lib").mkdir()
+    (directory / "lib" / "helper.txt").write_text("helper")
+
+
+def _submitted_job(uri: str) -> Job:
+    return Job(program=None, hyperparameters={"sagemaker_program": "train.py", "sagemaker_submit_directory": uri})
+
+
+def _check_submitted(outcome: Outcome, tree: Tree) -> None:
+    assert outcome.exit_code == 0, outcome.describe()
+    assert (tree.base / "code" / "lib" / "helper.txt").read_text() == "helper"
+
+
+def test_code_from_a_local_directory(tmp_path: Path) -> None:
+    source = tmp_path / "src" / "code"
+    _source_files(source)
+    outcome, tree = run(_submitted_job(str(source)), tmp_path)
+    _check_submitted(outcome, tree)
+    assert json.loads((tmp_path / "src" / "dump.json").read_text())["env"]["SM_MODULE_DIR"] == str(source)
+
+
+def _tarball(path: Path, source: Path) -> None:
+    with tarfile.open(path, "w:gz") as tar:
+        for item in sorted(source.rglob("*")):
+            tar.add(item, arcname=str(item.relative_to(source)), recursive=False)
+
+
+def test_code_from_a_tarball(tmp_path: Path) -> None:
+    source = tmp_path / "src" / "code"
+    _source_files(source)
+    tarball = tmp_path / "sourcedir.tar.gz"
+    _tarball(tarball, source)
+    outcome, tree = run(_submitted_job(str(tarball)), tmp_path)
+    _check_submitted(outcome, tree)
+
+
+def test_code_from_a_tarball_delivered_in_an_input_channel(tmp_path: Path) -> None:
+    source = tmp_path / "src" / "code"
+    _source_files(source)
+
+    def deliver(tree: Tree) -> None:
+        _tarball(tree.base / "input" / "data" / "code" / "sourcedir.tar.gz", source)
+
+    job = _submitted_job("")
+    job.inputdataconfig = {"code": {"TrainingInputMode": "File"}}
+    # The channel's path is only known once the tree exists: name it relative to the base.
+    job.hyperparameters["sagemaker_submit_directory"] = "PLACEHOLDER"
+    tree = harness.build(job, tmp_path / "job")
+    deliver(tree)
+    hyperparameters = dict(job.hyperparameters)
+    hyperparameters["sagemaker_submit_directory"] = json.dumps(str(tree.base / "input" / "data" / "code" / "sourcedir.tar.gz"))
+    (tree.base / "input" / "config" / "hyperparameters.json").write_text(json.dumps(hyperparameters))
+    env = harness.environment(tree, job, harness.DEFAULT_AWK)
+    completed = subprocess.run(harness.shim_command(harness.DEFAULT_SHELL), env=env, cwd=tree.root,
+                               capture_output=True, timeout=harness.RUN_TIMEOUT_S, check=False)
+    _check_submitted(harness._outcome(tree, completed), tree)
+
+
+def _hostile_tarball(path: Path, kind: str) -> None:
+    with tarfile.open(path, "w:gz") as tar:
+        data = b"print('ok')\n"
+        info = tarfile.TarInfo("train.py")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+        if kind == "parent":
+            info = tarfile.TarInfo("../escaped.txt")
+        elif kind == "absolute":
+            info = tarfile.TarInfo("/tmp/escaped-absolute.txt")
+        elif kind == "nested-parent":
+            info = tarfile.TarInfo("lib/../../escaped.txt")
+        else:
+            info = tarfile.TarInfo("link")
+            info.type = tarfile.SYMTYPE
+            info.linkname = "/etc" if kind == "absolute-link" else "../../outside"
+            tar.addfile(info)
+            return
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"x"))
+
+
+@pytest.mark.parametrize("kind", ["parent", "absolute", "nested-parent", "absolute-link", "relative-link"])
+def test_tar_members_that_escape_the_code_dir_are_refused(kind: str, tmp_path: Path) -> None:
+    tarball = tmp_path / "evil.tar.gz"
+    _hostile_tarball(tarball, kind)
+    outcome, tree = run(_submitted_job(str(tarball)), tmp_path)
+    assert outcome.exit_code == 1
+    assert not outcome.launched
+    assert outcome.failure is not None and "refusing" in outcome.failure
+    assert not (tree.base / "escaped.txt").exists()
+    assert not (tree.base / "code" / "train.py").exists(), "nothing is extracted from a refused tarball"
+
+
+def test_an_s3_submit_directory_without_the_aws_cli_is_a_clear_error(tmp_path: Path) -> None:
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for name in ("awk", "mkdir", "mkfifo", "rm", "cat", "tar", "cp", "ls", "dd", "sleep", "env", "tr", "chmod"):
+        found = shutil.which(name)
+        if found:
+            os.symlink(found, tools / name)
+
+    job = _submitted_job("s3://bucket/prefix/sourcedir.tar.gz")
+    job.program = None
+    tree = harness.build(job, tmp_path / "job")
+    env = harness.environment(tree, job, harness.DEFAULT_AWK)
+    env["PATH"] = f"{tree.bin_dir}:{harness.awk_dir(harness.DEFAULT_AWK, tree.root)}:{tools}"
+    completed = subprocess.run(["/bin/dash", str(harness.SHIM)], env=env, cwd=tree.root, capture_output=True,
+                               timeout=harness.RUN_TIMEOUT_S, check=False)
+    outcome = harness._outcome(tree, completed)
+    assert outcome.exit_code == 1
+    assert outcome.failure is not None and "aws CLI" in outcome.failure
+    assert "s3://bucket/prefix/sourcedir.tar.gz" in outcome.failure
+    assert "aws CLI" in outcome.stderr
+
+
+# ------------------------------------------------------------------------------- hosts and GPUs
+
+TWO_HOSTS = {"current_host": "algo-1", "hosts": ["algo-1", "algo-2.invalid"]}
+
+
+def test_the_dns_wait_is_skipped_in_studio_local_mode(tmp_path: Path) -> None:
+    outcome, _ = run(Job(resourceconfig=TWO_HOSTS, env={"SM_STUDIO_LOCAL_MODE": "TRUE"}), tmp_path)
+    assert outcome.exit_code == 0, outcome.describe()
+
+
+def test_hosts_that_never_resolve_fail_the_job_after_the_wait(tmp_path: Path) -> None:
+    if shutil.which("getent") is None and shutil.which("nslookup") is None:
+        pytest.skip("neither getent nor nslookup installed")
+    job = Job(resourceconfig={"current_host": "localhost", "hosts": ["localhost", "algo-2.invalid"]},
+              env={"SM_STUDIO_LOCAL_MODE": "false", "TRAIN_DNS_WAIT_SECONDS": "1"})
+    outcome, _ = run(job, tmp_path)
+    assert outcome.exit_code == 1
+    assert not outcome.launched
+    assert outcome.failure is not None and "algo-2.invalid did not resolve" in outcome.failure
+
+
+def test_resolvable_hosts_launch_without_studio_mode(tmp_path: Path) -> None:
+    if shutil.which("getent") is None and shutil.which("nslookup") is None:
+        pytest.skip("neither getent nor nslookup installed")
+    job = Job(resourceconfig={"current_host": "localhost", "hosts": ["localhost", "127.0.0.1"]},
+              env={"SM_STUDIO_LOCAL_MODE": "false", "TRAIN_DNS_WAIT_SECONDS": "5"})
+    outcome, _ = run(job, tmp_path)
+    assert outcome.exit_code == 0, outcome.describe()
+
+
+@pytest.mark.parametrize(
+    ("script", "gpus"),
+    [
+        pytest.param("printf 'GPU 0: A100 (UUID: a)\\n  MIG 1g.5gb Device 0: (UUID: b)\\nGPU 1: A100 (UUID: c)\\n'", "2", id="two-gpus-one-mig"),
+        pytest.param("echo 'GPU 0: T4'; exit 9", "0", id="failing"),
+        pytest.param("echo 'No devices found'", "0", id="no-devices"),
+    ],
+)
+def test_sm_num_gpus_counts_nvidia_smi_lines(script: str, gpus: str, tmp_path: Path) -> None:
+    outcome, _ = run(Job(fake_commands={"nvidia-smi": script}), tmp_path)
+    assert outcome.exit_code == 0, outcome.describe()
+    assert outcome.env is not None
+    assert outcome.env["SM_NUM_GPUS"] == gpus
+    assert json.loads(outcome.env["SM_TRAINING_ENV"])["num_gpus"] == int(gpus)
