@@ -30,9 +30,13 @@ START_TIMEOUT_S = 30.0
 START_ATTEMPTS = 3
 
 
+# Straight to 127.0.0.1, whatever proxy the environment names.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def _answers(endpoint: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1) as response:
+        with _DIRECT.open(f"{endpoint}/moto-api/", timeout=1) as response:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
@@ -85,7 +89,7 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def reset_moto(endpoint: str) -> None:
     request = urllib.request.Request(f"{endpoint}/moto-api/reset", data=b"", method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with _DIRECT.open(request, timeout=10) as response:
         assert json.load(response) == {"status": "ok"}
 
 
@@ -124,7 +128,7 @@ def moto_boto3(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch):
     for key in [key for key in os.environ if key.startswith("AWS_")]:
         monkeypatch.delenv(key)
     for key, value in aws_env.items():
-        if key.startswith("AWS_"):
+        if key.startswith("AWS_") or key.lower() == "no_proxy":
             monkeypatch.setenv(key, value)
 
     def client(service: str, region: str = REGION):

@@ -23,6 +23,9 @@ def isolated_env(tmp_dir: Path, **extra: str) -> dict[str, str]:
         AWS_CONFIG_FILE=str(config),
         AWS_SHARED_CREDENTIALS_FILE=str(credentials),
         AWS_EC2_METADATA_DISABLED="true",
+        # The local servers must never be reached through a proxy from the environment.
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
         PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', os.defpath)}",
     )
     env.update(extra)
