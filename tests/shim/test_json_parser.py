@@ -163,3 +163,36 @@ def test_deep_nesting_is_refused_cleanly_and_wide_input_is_linear(tmp_path: Path
     completed = json_dump(awk, wide, tmp_path)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.decode().rstrip("\n") == python_dump(wide)
+
+
+def _random_doubles(count: int) -> list[float]:
+    """Doubles from random bit patterns (every exponent), plus powers of two and their
+    neighbours, where the shortest round-trip digits are hardest to find."""
+    import math
+    import random
+    import struct
+
+    rng = random.Random(20261122)
+    values: list[float] = []
+    while len(values) < count:
+        value = struct.unpack("<d", rng.getrandbits(64).to_bytes(8, "little"))[0]
+        if math.isfinite(value):
+            values.append(value)
+    for exponent in range(-1074, 1024, 7):
+        power = math.ldexp(1.0, exponent)
+        values += [power, math.nextafter(power, 0.0), math.nextafter(power, math.inf)]
+    return values
+
+
+@pytest.mark.parametrize("awk", awk_params())
+def test_random_doubles_print_as_python_repr(awk: Awk, tmp_path: Path) -> None:
+    require_awk(awk)
+    path = tmp_path / "doubles.json"
+    path.write_text(json.dumps(_random_doubles(3000)), encoding="ascii")
+    completed = json_dump(awk, path, tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    actual = json.loads(completed.stdout)
+    expected = json.loads(path.read_text())
+    mismatches = [(repr(e), a) for e, a in zip(expected, completed.stdout.decode().strip("[]\n").split(",")) if repr(e) != a]
+    assert not mismatches, mismatches[:10]
+    assert actual == expected
