@@ -87,6 +87,10 @@ oracle: $(ORACLE)/.installed ## Install the toolkit into .oracle/ (the shim test
 bench-shim: $(VENV)/.runtime oracle ## Benchmark: the toolkit's train vs shim/train (realistic job, API maxima)
 	$(PY) -m tests.bench.shim
 
+.PHONY: bench-run-local
+bench-run-local: $(VENV)/.runtime oracle ## Benchmark: make run-local on examples/basic, and the shim vs the toolkit on its run dir
+	$(PY) -m tests.bench.run_local
+
 .PHONY: bench-constraints
 bench-constraints: $(VENV)/.dev ## Benchmark: load the derived constraints file vs botocore's full SageMaker model
 	$(PY) -m tests.bench.constraints
