@@ -166,7 +166,7 @@ def _alive(pid: int) -> bool:
 def test_a_script_that_ignores_sigterm_is_killed_after_the_grace_period(tmp_path: Path):
     job = write_job(tmp_path / "job", script=STUBBORN_SCRIPT)
     run_dir = tmp_path / "run"
-    status, output = run_in_process(LocalOptions(job, workdir=run_dir, interrupt_after_s=3, stop_grace_s=1))
+    status, output = run_in_process(LocalOptions(job, workdir=run_dir, interrupt_after_s=5, stop_grace_s=1))
     assert status == 1
     assert "then SIGKILL: it did not stop in time" in output
     assert "exit status: 137 (failed)" in output
