@@ -2,7 +2,8 @@
 
 The request is the one create_training_job.json holds, rendered afresh in memory, with a unique
 name `<name>-<UTC YYYYmmddHHMMSS>`. boto3 finds credentials and honours AWS_ENDPOINT_URL as usual;
-the region is always the job's. Retries follow botocore's standard mode (throttling and
+the region is always the job's. Before submitting, ECR is asked whether the request's image was
+pushed (a warning if not: the job would fail minutes later when pulling it). Retries follow botocore's standard mode (throttling and
 connection errors are retried with backoff; AWS_MAX_ATTEMPTS sets the number of attempts).
 
 Exit status: 0 submitted (with --wait: completed); 1 with --wait, the job failed or was stopped;
@@ -17,6 +18,7 @@ import math
 import sys
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Callable
 
 from compiler.pipeline import Compiled
@@ -37,6 +39,7 @@ BAD_CREDENTIALS = {
     "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException",
     "SignatureDoesNotMatch", "IncompleteSignature", "ExpiredToken", "ExpiredTokenException",
 }
+IMAGE_MISSING = {"ImageNotFoundException", "RepositoryNotFoundException"}
 THROTTLED = {"ThrottlingException", "Throttling", "ThrottledException", "RequestLimitExceeded", "TooManyRequestsException"}
 
 
@@ -59,7 +62,9 @@ def run(compiled: Compiled, args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        client = sagemaker_client(job.region)
+        session = aws_session(job.region)
+        warn_if_image_missing(session, job.account, compiled.rendered.image_uri, compiled.out_dir / "build_and_push.sh")
+        client = session.client("sagemaker", config=client_config())
         arn = client.create_training_job(**request)["TrainingJobArn"]
         print(f"TrainingJobName: {name}")
         print(f"TrainingJobArn: {arn}", flush=True)
@@ -78,17 +83,45 @@ def unique_job_name(base: str, moment: datetime) -> str:
     return f"{base[:room].rstrip('-')}-{stamp}"
 
 
-def sagemaker_client(region: str) -> Any:
+def aws_session(region: str) -> Any:
     import boto3
+
+    return boto3.session.Session(region_name=region)
+
+
+def client_config(max_attempts: int | None = None) -> Any:
     from botocore.config import Config
 
-    config = Config(
-        retries={"mode": "standard"},
+    retries: dict[str, Any] = {"mode": "standard"}
+    if max_attempts is not None:
+        retries["max_attempts"] = max_attempts
+    return Config(
+        retries=retries,
         connect_timeout=CONNECT_TIMEOUT_S,
         read_timeout=READ_TIMEOUT_S,
         user_agent_extra="sagemaker-byoc",
     )
-    return boto3.session.Session(region_name=region).client("sagemaker", config=config)
+
+
+def warn_if_image_missing(session: Any, account: str, image_uri: str, push_script: Path) -> None:
+    """SageMaker finds a missing image only once the job's instances try to pull it, minutes
+    later; ECR can say so now. Best effort: a check that cannot be made is skipped (the
+    CreateTrainingJob call that follows reports credential and network problems itself)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    repository, _, tag = image_uri.partition("/")[2].rpartition(":")
+    try:
+        ecr = session.client("ecr", config=client_config(max_attempts=1))
+        ecr.describe_images(registryId=account, repositoryName=repository, imageIds=[{"imageTag": tag}])
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in IMAGE_MISSING:
+            print(
+                f"submit: warning: {image_uri} is not in ECR; the job will fail when it pulls the image "
+                f"(push it with {push_script})",
+                file=sys.stderr,
+            )
+    except BotoCoreError:
+        pass
 
 
 def wait_for_job(

@@ -71,12 +71,18 @@ def assert_one_error_line(result: subprocess.CompletedProcess, code: int, *fragm
 
 
 @pytest.mark.parametrize("request_path", REQUESTS, ids=example_id)
-def test_submit_starts_the_job_with_a_unique_name(request_path, aws_env, moto_boto3):
+def test_submit_starts_the_job_with_a_unique_name(request_path, aws_env, fresh_moto, moto_boto3):
     expected = rendered_request(request_path)
 
     result = submit(job_of(request_path), aws_env)
 
     assert result.returncode == 0, result.stderr
+    # Nothing was pushed to this ECR: submit says so, and submits all the same.
+    image = expected["AlgorithmSpecification"]["TrainingImage"]
+    assert result.stderr.splitlines() == [
+        f"submit: warning: {image} is not in ECR; the job will fail when it pulls the image "
+        f"(push it with {job_of(request_path).parent / 'generated' / 'build_and_push.sh'})"
+    ]
     out = printed(result.stdout)
     name = out["TrainingJobName"]
     match = STAMPED_NAME.fullmatch(name)
@@ -110,13 +116,29 @@ def test_dry_run_needs_neither_credentials_nor_a_network(basic_request, tmp_path
     assert json.loads(result.stdout)["AlgorithmSpecification"] == rendered_request(basic_request)["AlgorithmSpecification"]
 
 
+def test_an_image_in_ecr_gets_no_warning(basic_request, aws_env, fresh_moto, moto_boto3):
+    image = rendered_request(basic_request)["AlgorithmSpecification"]["TrainingImage"]
+    repository, _, tag = image.partition("/")[2].rpartition(":")
+    ecr = moto_boto3("ecr", image.split(".")[3])
+    ecr.create_repository(repositoryName=repository)
+    ecr.put_image(repositoryName=repository, imageTag=tag, imageManifest=json.dumps(
+        {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "layers": []}
+    ))
+
+    result = submit(job_of(basic_request), aws_env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
 def test_wait_follows_the_job_until_it_completes(basic_request, aws_env):
     # moto marks a training job Completed as soon as it is created.
     result = submit(job_of(basic_request), aws_env, "--wait", "--poll-interval", "0.1")
 
     assert result.returncode == 0, result.stderr
     out = printed(result.stdout)
-    assert re.fullmatch(rf"submit: {out['TrainingJobName']}: Completed after 0:00:\d\d", result.stderr.strip())
+    last = result.stderr.splitlines()[-1]
+    assert re.fullmatch(rf"submit: {out['TrainingJobName']}: Completed after 0:00:\d\d", last)
     assert out["ModelArtifacts"].endswith(f"/{out['TrainingJobName']}/output/model.tar.gz")
 
 
@@ -180,11 +202,13 @@ def test_client_side_errors_and_timeouts_are_one_line():
 
 
 class ScriptedSageMaker:
-    """A SageMaker endpoint on 127.0.0.1 that answers each operation from a script: a list of
-    (HTTP status, JSON body) used in turn, the last one repeated."""
+    """An AWS endpoint on 127.0.0.1 (SageMaker, and ECR for submit's image check) that answers
+    each operation from a script: a list of (HTTP status, JSON body) used in turn, the last one
+    repeated."""
 
     def __init__(self, env: dict[str, str]) -> None:
-        self.replies: dict[str, list[tuple[int, dict]]] = {}
+        # ECR's answer to submit's image check, unless a test says otherwise: the image exists.
+        self.replies: dict[str, list[tuple[int, dict]]] = {"DescribeImages": [(200, {"imageDetails": [{}]})]}
         self.calls: list[tuple[str, dict]] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.env = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{self.server.server_address[1]}"}
@@ -194,6 +218,9 @@ class ScriptedSageMaker:
 
     def operations(self) -> list[str]:
         return [operation for operation, _ in self.calls]
+
+    def bodies(self, operation: str) -> list[dict]:
+        return [body for called, body in self.calls if called == operation]
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         scripted = self
@@ -268,7 +295,7 @@ def test_throttling_is_retried_then_reported(basic_request, scripted_sagemaker):
 
     # botocore's standard retry mode: 3 attempts in all.
     assert_one_error_line(result, 3, "throttled (ThrottlingException) after 3 attempts: Rate exceeded")
-    assert scripted_sagemaker.operations() == ["CreateTrainingJob"] * 3
+    assert scripted_sagemaker.operations() == ["DescribeImages"] + ["CreateTrainingJob"] * 3
 
 
 def test_throttling_that_clears_up_is_not_an_error(basic_request, scripted_sagemaker):
@@ -279,8 +306,20 @@ def test_throttling_that_clears_up_is_not_an_error(basic_request, scripted_sagem
 
     assert result.returncode == 0, result.stderr
     assert printed(result.stdout)["TrainingJobArn"] == arn
-    first, second = (body for _, body in scripted_sagemaker.calls)
+    first, second = scripted_sagemaker.bodies("CreateTrainingJob")
     assert first == second and first["TrainingJobName"] == printed(result.stdout)["TrainingJobName"]
+
+
+def test_an_image_check_that_cannot_be_made_is_skipped(basic_request, scripted_sagemaker):
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:training-job/x"
+    scripted_sagemaker.answer("DescribeImages", error("AccessDeniedException", "not authorized to perform: ecr:DescribeImages"))
+    scripted_sagemaker.answer("CreateTrainingJob", (200, {"TrainingJobArn": arn}))
+
+    result = submit(job_of(basic_request), scripted_sagemaker.env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert scripted_sagemaker.operations() == ["DescribeImages", "CreateTrainingJob"]
 
 
 def test_wait_reports_progress_and_the_failure_reason(basic_request, scripted_sagemaker):
@@ -306,8 +345,8 @@ def test_wait_reports_progress_and_the_failure_reason(basic_request, scripted_sa
         f"submit: {name}: InProgress / Training, T elapsed",
         f'submit: {name}: Failed after T: AlgorithmError: ExecuteUserScriptError: Command "python3 train.py" exited 1',
     ]
-    assert scripted_sagemaker.operations() == ["CreateTrainingJob"] + ["DescribeTrainingJob"] * 4
-    assert all(body == {"TrainingJobName": name} for _, body in scripted_sagemaker.calls[1:])
+    assert scripted_sagemaker.operations() == ["DescribeImages", "CreateTrainingJob"] + ["DescribeTrainingJob"] * 4
+    assert scripted_sagemaker.bodies("DescribeTrainingJob") == [{"TrainingJobName": name}] * 4
 
 
 def test_wait_treats_a_stopped_job_as_not_done(basic_request, scripted_sagemaker):
