@@ -3,8 +3,9 @@
 The request is the one create_training_job.json holds, rendered afresh in memory, with a unique
 name `<name>-<UTC YYYYmmddHHMMSS>`. boto3 finds credentials and honours AWS_ENDPOINT_URL as usual;
 the region is always the job's. Before submitting, ECR is asked whether the request's image was
-pushed (a warning if not: the job would fail minutes later when pulling it). Retries follow botocore's standard mode (throttling and
-connection errors are retried with backoff; AWS_MAX_ATTEMPTS sets the number of attempts).
+pushed (a warning if not: the job would fail minutes later when pulling it). Retries follow
+botocore's standard mode (throttling and connection errors are retried with backoff;
+AWS_MAX_ATTEMPTS sets the number of attempts).
 
 Exit status: 0 submitted (with --wait: completed); 1 with --wait, the job failed or was stopped;
 2 invalid job.yaml (reported by the compiler); 3 AWS refused the request or could not be reached.
@@ -120,7 +121,7 @@ def warn_if_image_missing(session: Any, account: str, image_uri: str, push_scrip
                 f"(push it with {push_script})",
                 file=sys.stderr,
             )
-    except BotoCoreError:
+    except (BotoCoreError, ValueError):
         pass
 
 
