@@ -17,6 +17,15 @@ CHECKPOINTS = Path(os.environ.get("CHECKPOINT_DIR", "/opt/ml/checkpoints"))
 stop_requested = False
 
 
+def flag(text):
+    """Booleans arrive as Python writes them (True/False), like every non-string hyperparameter."""
+    if text.lower() in ("true", "1", "yes"):
+        return True
+    if text.lower() in ("false", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"not a boolean: {text!r}")
+
+
 def parse_args():
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=int, default=20)
@@ -24,7 +33,7 @@ def parse_args():
     parser.add_argument("--lr", type=float, default=0.01)
     parser.add_argument("--backbone", default="resnet50")
     parser.add_argument("--image-size", type=json.loads, default=[640, 640])
-    parser.add_argument("--freeze-backbone", type=json.loads, default=False)
+    parser.add_argument("--freeze-backbone", type=flag, default=False)
     parser.add_argument("--epoch-seconds", type=float, default=0.2)
     return parser.parse_args()
 

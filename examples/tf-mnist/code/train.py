@@ -26,8 +26,10 @@ def parse_args():
 
 
 def load(directory):
+    """Pixels scaled to [0, 1]; labels one-hot, so that mse and mae compare probabilities."""
     with np.load(Path(directory) / "mnist.npz") as data:
-        return (data["x_train"] / 255.0, data["y_train"]), (data["x_test"] / 255.0, data["y_test"])
+        one_hot = lambda labels: tf.keras.utils.to_categorical(labels, 10)  # noqa: E731
+        return (data["x_train"] / 255.0, one_hot(data["y_train"])), (data["x_test"] / 255.0, one_hot(data["y_test"]))
 
 
 def build(hidden_units, learning_rate):
@@ -37,7 +39,7 @@ def build(hidden_units, learning_rate):
     model = tf.keras.Sequential(layers)
     model.compile(
         optimizer=tf.keras.optimizers.Adam(learning_rate),
-        loss="sparse_categorical_crossentropy",
+        loss="categorical_crossentropy",
         metrics=["accuracy", "mse", "mae"],
     )
     return model
