@@ -307,6 +307,7 @@ def environment(tree: Tree, job: Job, awk: Awk | None = None) -> dict[str, str]:
 
 
 def _outcome(tree: Tree, completed: subprocess.CompletedProcess[bytes]) -> Outcome:
+    """Read what the run left in the tree."""
     dump: dict[str, Any] = {}
     if tree.dump.exists():
         dump = json.loads(tree.dump.read_text(encoding="ascii"))
@@ -330,15 +331,15 @@ def _outcome(tree: Tree, completed: subprocess.CompletedProcess[bytes]) -> Outco
 
 
 def _run(argv: list[str], env: dict[str, str], tree: Tree) -> Outcome:
-    completed = subprocess.run(
-        argv,
-        env=env,
-        cwd=tree.root,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        timeout=RUN_TIMEOUT_S,
-        check=False,
-    )
+    # Output goes to files, not pipes: the run is over when `train` exits, even if something it
+    # started still holds its stdout (test_conformance.py checks that separately).
+    with open(tree.root / "stdout", "w+b") as stdout, open(tree.root / "stderr", "w+b") as stderr:
+        process = subprocess.run(
+            argv, env=env, cwd=tree.root, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, timeout=RUN_TIMEOUT_S, check=False
+        )
+        stdout.seek(0)
+        stderr.seek(0)
+        completed = subprocess.CompletedProcess(argv, process.returncode, stdout.read(), stderr.read())
     return _outcome(tree, completed)
 
 
@@ -358,10 +359,22 @@ def shim_command(shell: Shell) -> list[str]:
 
 def run_shim(job: Job, root: Path, shell: Shell = DEFAULT_SHELL, awk: Awk = DEFAULT_AWK) -> Outcome:
     """Run shim/train under `shell` with `awk` first on PATH, on a fresh copy of `job`."""
-    tree = build(job, root)
+    return rerun_shim(build(job, root), job, shell, awk)
+
+
+def rerun_shim(tree: Tree, job: Job, shell: Shell = DEFAULT_SHELL, awk: Awk = DEFAULT_AWK) -> Outcome:
+    """Run shim/train on an existing tree, after removing what an earlier run left."""
+    for leftover in (tree.dump, tree.base / "output" / "success", tree.base / "output" / "failure"):
+        leftover.unlink(missing_ok=True)
     env = environment(tree, job, awk)
     env.update(shell.env)
     return _run(shim_command(shell), env, tree)
+
+
+def rewrite_hyperparameters(tree: Tree, job: Job) -> None:
+    """Replace the tree's hyperparameters.json with `job`'s."""
+    path = tree.base / "input" / "config" / "hyperparameters.json"
+    path.write_bytes(_config_text(job.hyperparameters, job.ensure_ascii))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -526,3 +539,73 @@ def assert_same_failure(toolkit: Outcome, shim: Outcome, label: str = "") -> Non
         problems.append("  the shim wrote output/success")
     if problems:
         raise AssertionError("\n".join([f"the shim does not fail like the toolkit{where}:", *problems, shim.describe()]))
+
+
+# ---------------------------------------------------------------------------------------------
+# A long-lived oracle for property tests: one interpreter start for many examples
+
+
+ORACLE_SERVER_PROGRAM = """\
+import json
+import os
+import sys
+
+from sagemaker_training import environment
+
+initial = dict(os.environ)
+for request in sys.stdin:
+    os.environ.clear()
+    os.environ.update(initial)
+    try:
+        env = environment.Environment()
+        values = env.to_env_vars()
+        for name in {side!r}:
+            values[name] = os.environ.get(name, "")
+        # Assigning to os.environ refuses what `train` refuses: "=" in a name, NUL anywhere.
+        environment.write_env_vars(dict(values))
+        reply = {{"ok": True, "env": values, "args": env.to_cmd_args(), "entry_point": env.user_entry_point}}
+    except Exception as error:  # the real `train` fails on the same exceptions
+        reply = {{"ok": False, "error": repr(error)}}
+    sys.stdout.write(json.dumps(reply, ensure_ascii=True) + "\\n")
+    sys.stdout.flush()
+"""
+
+
+class OracleServer:
+    """The toolkit's `Environment` in one long-lived process, re-reading a fixed tree on request.
+
+    Its paths are fixed at import (toolkit-contract.md §1), so the tree's location never changes;
+    rewrite the config files between requests. The values equal what the real `train` exports
+    (test_conformance.py checks that on real launches).
+    """
+
+    def __init__(self, tree: Tree, job: Job) -> None:
+        self.tree = tree
+        self.process = subprocess.Popen(
+            [str(ORACLE_PYTHON), "-c", ORACLE_SERVER_PROGRAM.format(side=SIDE_VARIABLES)],
+            env=environment(tree, job),
+            cwd=tree.root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            encoding="ascii",
+        )
+
+    def values(self) -> Expected | str:
+        """The toolkit's values for the tree as it is now, or its error text."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write("go\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("the oracle server died")
+        reply = json.loads(line)
+        if not reply["ok"]:
+            return str(reply["error"])
+        return Expected(env=reply["env"], argv=[reply["entry_point"], *reply["args"]], base=str(self.tree.base))
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=30)

@@ -665,3 +665,22 @@ def api_maxima(program: str = "train.py", noop: bool = False) -> Job:
         program=program,
         noop=noop,
     )
+
+
+def rich() -> Job:
+    """Most of the above in one job, for the full shell x awk cross product."""
+    hyperparameters: dict[str, object] = {}
+    for name in ("hostile_values", "hostile_keys", "unicode_raw", "numbers", "nested", "reserved_keys", "empty_values"):
+        part = LAUNCHING[name]().hyperparameters
+        assert isinstance(part, dict)
+        for key, value in part.items():
+            hyperparameters[key if key.startswith("sagemaker_") else f"{name}.{key}"] = value
+    hyperparameters["plain"] = "1"
+    job = heterogeneous_cluster()
+    job.hyperparameters = hyperparameters
+    job.inputdataconfig = many_channels().inputdataconfig
+    job.program_in_env = False
+    return job
+
+
+LAUNCHING["rich"] = rich

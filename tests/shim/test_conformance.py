@@ -215,3 +215,43 @@ def test_injection_canary_in_the_fixture_set_never_fires(shim: Path, tmp_path: P
     assert not canary.exists(), "a hyperparameter was executed by a shell"
     assert outcome.env is not None
     assert outcome.env["SM_HP_RAW0"] == payloads[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Nothing the shim starts outlives it holding its output (a `$(train)` or a log pipe would hang)
+
+
+def processes_holding_pipe(inode: int) -> list[str]:
+    holders = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            if any(os.readlink(fd) == f"pipe:[{inode}]" for fd in (proc / "fd").iterdir()):
+                command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                holders.append(f"pid {proc.name}: {command}")
+        except OSError:
+            continue
+    return holders
+
+
+def test_no_process_outlives_the_shim_holding_its_output(shim: Path, tmp_path: Path) -> None:
+    for attempt in range(3):
+        job = jobs.worked_example()
+        tree = harness.build(job, tmp_path / str(attempt))
+        read_end, write_end = os.pipe()
+        try:
+            process = harness.subprocess.Popen(
+                harness.shim_command(DEFAULT_SHELL),
+                env=harness.environment(tree, job, DEFAULT_AWK),
+                cwd=tree.root,
+                stdin=harness.subprocess.DEVNULL,
+                stdout=write_end,
+                stderr=write_end,
+            )
+            os.close(write_end)
+            assert process.wait(timeout=harness.RUN_TIMEOUT_S) == 0
+            holders = processes_holding_pipe(os.fstat(read_end).st_ino)
+            assert not holders, f"after the shim exited, these still hold its stdout/stderr: {holders}"
+        finally:
+            os.close(read_end)
