@@ -1,8 +1,8 @@
 """A local moto server and an AWS environment pointing at it, for tests that drive the real aws
 CLI, boto3 and the generated scripts.
 
-Each pytest process (each xdist worker) starts its own `moto_server` on 127.0.0.1 and a free
-port, and stops it by PID at the end. Subprocesses get `aws_env`: dummy credentials, a fixed
+Each pytest process (each xdist worker) starts its own `moto_server` on 127.0.0.1 and a port
+the kernel picks, and stops it by PID at the end. Subprocesses get `aws_env`: dummy credentials, a fixed
 region, `AWS_ENDPOINT_URL` set to the server and no configuration files, so nothing can reach
 real AWS or read the developer's profile.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -21,13 +22,14 @@ from typing import Iterator
 
 import pytest
 
-from tests.aws.moto_env import VENV_BIN, free_port, isolated_env
+from tests.aws.moto_env import VENV_BIN, isolated_env
 
 MOTO_SERVER = VENV_BIN / "moto_server"
 AWS_CLI = VENV_BIN / "aws"
 REGION = "us-east-1"
 START_TIMEOUT_S = 30.0
-START_ATTEMPTS = 3
+# Werkzeug's startup line, " * Running on http://127.0.0.1:40123".
+RUNNING_ON = re.compile(r"Running on http://127\.0\.0\.1:(\d+)")
 
 
 # Straight to 127.0.0.1, whatever proxy the environment names.
@@ -54,25 +56,26 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def _start_moto(log_path: Path) -> tuple[subprocess.Popen, str]:
-    """Start moto_server on a free port; retry on another port if it dies at start (another
-    process may have taken the port between the probe and the bind)."""
-    for _ in range(START_ATTEMPTS):
-        port = free_port()
-        endpoint = f"http://127.0.0.1:{port}"
-        with log_path.open("ab") as log:
-            process = subprocess.Popen(
-                [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline and process.poll() is None:
-            if _answers(endpoint):
-                return process, endpoint
-            time.sleep(0.05)
-        _stop(process)
-    raise RuntimeError(f"moto_server did not start; see {log_path}:\n{log_path.read_text(errors='replace')[-2000:]}")
+    """Start moto_server on a port the kernel picks (-p 0), so no other process can take it
+    between a probe and the bind; the port is read from the server's startup line."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", "0"],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + START_TIMEOUT_S
+    endpoint = None
+    while time.monotonic() < deadline and process.poll() is None:
+        if endpoint is None:
+            found = RUNNING_ON.search(log_path.read_text(errors="replace"))
+            endpoint = found and f"http://127.0.0.1:{found[1]}"
+        if endpoint and _answers(endpoint):
+            return process, endpoint
+        time.sleep(0.05)
+    _stop(process)
+    raise RuntimeError(f"moto_server did not start; {log_path}:\n{log_path.read_text(errors='replace')[-2000:]}")
 
 
 @pytest.fixture(scope="session")
