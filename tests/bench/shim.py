@@ -4,8 +4,8 @@ Both launch the same no-op entry point (a copy of /bin/true) on identical fixtur
 (a) a realistic job (20 hyperparameters, 2 channels, 2 hosts) and (b) CreateTrainingJob's
 maxima (100 hyperparameters of 256 + 2500 characters, 20 channels, 256 hosts). Prints medians,
 the ratio, the floor (dash starting one awk), the shim's time above that floor and the peak
-resident memory of the process tree. At the maxima the toolkit cannot launch (E2BIG): that is
-reported, not treated as a crash.
+resident memory of the process tree (its largest process, by GNU time's %M). At the maxima
+the toolkit cannot launch (E2BIG): that is reported, not treated as a crash.
 
 Run with `make bench-shim` (needs `make oracle`).
 """
@@ -36,7 +36,7 @@ E2BIG = 7
 class Measurement:
     label: str
     times_s: list[float]
-    peak_rss_kib: int
+    peak_rss_kib: int | None
     exit_codes: set[int]
 
     @property
@@ -49,21 +49,45 @@ class Measurement:
 
 
 def measure(label: str, argv: list[str], env: dict[str, str], cwd: Path, runs: int, warmup: int = 2) -> Measurement:
-    """Wall time from spawn to reaping, and the largest RSS in the process tree (wait4's rusage)."""
+    """Wall time from spawn to reaping, then the peak RSS in separate runs."""
     times = []
-    peak = 0
     codes = set()
     for index in range(warmup + runs):
         start = time.perf_counter()
-        process = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(process.pid, 0)
+        process = subprocess.Popen(
+            argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        _, status = os.waitpid(process.pid, 0)
         elapsed = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
         if index >= warmup:
             times.append(elapsed)
-            peak = max(peak, usage.ru_maxrss)
             codes.add(process.returncode)
-    return Measurement(label, times, peak, codes)
+    return Measurement(label, times, peak_rss_kib(argv, env, cwd), codes)
+
+
+def peak_rss_kib(argv: list[str], env: dict[str, str], cwd: Path, runs: int = 3) -> int | None:
+    """The largest resident set in the process tree, by GNU time (a small parent, so a fork of
+    this Python process does not count), or None without /usr/bin/time."""
+    if not Path("/usr/bin/time").exists():
+        return None
+    peak = 0
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as report:
+        for _ in range(runs):
+            subprocess.run(
+                ["/usr/bin/time", "-f", "%M", "-o", report.name, *argv],
+                env=env,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=False,
+            )
+            report.seek(0)
+            lines = report.read().split()
+            if lines and lines[-1].isdigit():
+                peak = max(peak, int(lines[-1]))
+    return peak
 
 
 def first_run_stderr(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
@@ -79,7 +103,9 @@ def print_floor(floors: dict[str, Measurement], dash: Measurement) -> None:
     print("floor: `dash -c true` plus one `awk 'BEGIN{}'` start")
     print(f"  {'dash -c true':<34}{dash.median_ms:8.2f} ms")
     for name, measurement in floors.items():
-        print(f"  {name + ' BEGIN{}':<34}{measurement.median_ms:8.2f} ms   floor {dash.median_ms + measurement.median_ms:6.2f} ms")
+        print(
+            f"  {name + ' BEGIN{}':<34}{measurement.median_ms:8.2f} ms   floor {dash.median_ms + measurement.median_ms:6.2f} ms"
+        )
     print()
 
 
@@ -89,9 +115,10 @@ def row(measurement: Measurement, toolkit: Measurement | None, floor_ms: float |
         ratio = f"{toolkit.median_ms / measurement.median_ms:8.1f}x"
     above = "" if floor_ms is None else f"{measurement.median_ms - floor_ms:+9.2f} ms"
     status = "" if measurement.exit_codes == {0} else f"  exit {sorted(measurement.exit_codes)}"
+    rss = "      n/a" if measurement.peak_rss_kib is None else f"{measurement.peak_rss_kib / 1024:9.1f}"
     return (
         f"  {measurement.label:<34}{measurement.median_ms:9.2f} ms{measurement.min_ms:9.2f} ms"
-        f"{measurement.peak_rss_kib / 1024:9.1f} MiB{ratio:>11}{above:>14}{status}"
+        f"{rss} MiB{ratio:>11}{above:>14}{status}"
     )
 
 
@@ -102,7 +129,9 @@ def bench_job(name: str, title: str, job_factory, root: Path, floors: dict[str, 
     toolkit_job = job_factory()
     toolkit_tree = tree_for(toolkit_job, root / f"{name}-toolkit")
     toolkit_env = harness.environment(toolkit_tree, toolkit_job)
-    toolkit = measure("toolkit train (5.1.4)", [str(harness.ORACLE_TRAIN)], toolkit_env, toolkit_tree.root, TOOLKIT_RUNS[name], warmup=1)
+    toolkit = measure(
+        "toolkit train (5.1.4)", [str(harness.ORACLE_TRAIN)], toolkit_env, toolkit_tree.root, TOOLKIT_RUNS[name], warmup=1
+    )
     if toolkit.exit_codes == {0}:
         print(row(toolkit, None, None))
     elif toolkit.exit_codes == {E2BIG}:
@@ -146,7 +175,9 @@ def main() -> int:
         dash = measure("dash -c true", ["dash", "-c", "true"], plain_env, root, FLOOR_RUNS)
         floors_ms = {"dash -c true": dash.median_ms}
         if shutil.which("busybox"):
-            floors_ms["busybox sh -c true"] = measure("busybox sh", ["busybox", "sh", "-c", "true"], plain_env, root, FLOOR_RUNS).median_ms
+            floors_ms["busybox sh -c true"] = measure(
+                "busybox sh", ["busybox", "sh", "-c", "true"], plain_env, root, FLOOR_RUNS
+            ).median_ms
         awk_floors = {}
         for awk in AWKS:
             if awk.available():
@@ -154,7 +185,13 @@ def main() -> int:
                 awk_floors[awk.name] = measure(awk.name, [str(directory / "awk"), "BEGIN{}"], plain_env, root, FLOOR_RUNS)
                 floors_ms[awk.name] = awk_floors[awk.name].median_ms
         print_floor(awk_floors, dash)
-        bench_job("a", "realistic job: 20 hyperparameters, 2 channels, 2 hosts", lambda: jobs.realistic(program="noop", noop=True), root, floors_ms)
+        bench_job(
+            "a",
+            "realistic job: 20 hyperparameters, 2 channels, 2 hosts",
+            lambda: jobs.realistic(program="noop", noop=True),
+            root,
+            floors_ms,
+        )
         bench_job(
             "b",
             "API maxima: 100 hyperparameters x (256 + 2500 characters), 20 channels, 256 hosts",

@@ -335,7 +335,14 @@ def _run(argv: list[str], env: dict[str, str], tree: Tree) -> Outcome:
     # started still holds its stdout (test_conformance.py checks that separately).
     with open(tree.root / "stdout", "w+b") as stdout, open(tree.root / "stderr", "w+b") as stderr:
         process = subprocess.run(
-            argv, env=env, cwd=tree.root, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, timeout=RUN_TIMEOUT_S, check=False
+            argv,
+            env=env,
+            cwd=tree.root,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            timeout=RUN_TIMEOUT_S,
+            check=False,
         )
         stdout.seek(0)
         stderr.seek(0)
@@ -445,11 +452,7 @@ HARNESS_ONLY = frozenset({"SM_STUDIO_LOCAL_MODE"})
 
 def contract_view(env: dict[str, str], base: str) -> dict[str, str]:
     """The compared variables, with the tree's base directory written as <base>."""
-    return {
-        name: value.replace(base, "<base>")
-        for name, value in env.items()
-        if is_compared(name) and name not in HARNESS_ONLY
-    }
+    return {name: value.replace(base, "<base>") for name, value in env.items() if is_compared(name) and name not in HARNESS_ONLY}
 
 
 def _first_difference(left: str, right: str) -> int:
@@ -467,8 +470,8 @@ def describe_value_difference(name: str, expected: str, actual: str) -> str:
     start = max(0, at - 60)
     return (
         f"  {name} (lengths {len(expected)} vs {len(actual)}, first difference at character {at}):\n"
-        f"    toolkit: …{expected[start:at + 80]!r}\n"
-        f"    shim:    …{actual[start:at + 80]!r}"
+        f"    toolkit: …{expected[start : at + 80]!r}\n"
+        f"    shim:    …{actual[start : at + 80]!r}"
     )
 
 

@@ -403,7 +403,9 @@ def many_channels() -> Job:
 
 def case_collisions() -> Job:
     """Keys that upper-case alike: the later one in file order owns SM_HP_<KEY>."""
-    return Job(hyperparameters={"lr": "0.1", "LR": "0.2", "Lr": "0.3", "stra\u00dfe": "1", "STRASSE": "2", "Epochs": "5", "epochs": "6"})
+    return Job(
+        hyperparameters={"lr": "0.1", "LR": "0.2", "Lr": "0.3", "stra\u00dfe": "1", "STRASSE": "2", "Epochs": "5", "epochs": "6"}
+    )
 
 
 def duplicate_keys() -> Job:
@@ -412,7 +414,7 @@ def duplicate_keys() -> Job:
 
 def formatted_files() -> Job:
     """Indented JSON with tabs and CRLF line ends."""
-    hyperparameters = json.dumps({"epochs": "3", "lr": "0.01", "name": "\"n\""}, indent="\t").replace("\n", "\r\n")
+    hyperparameters = json.dumps({"epochs": "3", "lr": "0.01", "name": '"n"'}, indent="\t").replace("\n", "\r\n")
     resourceconfig = json.dumps({"current_host": "algo-1", "hosts": ["algo-1"]}, indent=4) + "\n\n"
     inputdataconfig = ' { "train" : { "TrainingInputMode" : "File" } } \n'
     return Job(hyperparameters=hyperparameters, resourceconfig=resourceconfig, inputdataconfig=inputdataconfig)
@@ -568,7 +570,12 @@ def _cluster(count: int, instance_type: str) -> dict[str, object]:
 def _channels(count: int) -> dict[str, object]:
     names = ["train", "validation"] + [f"channel-{index:02}" for index in range(count - 2)]
     return {
-        name: {"ContentType": "application/x-parquet", "TrainingInputMode": "File", "S3DistributionType": "FullyReplicated", "RecordWrapperType": "None"}
+        name: {
+            "ContentType": "application/x-parquet",
+            "TrainingInputMode": "File",
+            "S3DistributionType": "FullyReplicated",
+            "RecordWrapperType": "None",
+        }
         for name in names[:count]
     }
 
@@ -645,7 +652,10 @@ def _maxima_value(index: int, pick: Callable[[str], str]) -> str:
         return text + " " * (API_MAX_VALUE_LENGTH - len(text))
     entries = []  # an object of strings and numbers
     while len("{" + ", ".join(entries) + "}") < API_MAX_VALUE_LENGTH - 60:
-        entries.append(f'"k{len(entries)}": ' + (json.dumps(pick(_MAXIMA_ALPHABET) * 5, ensure_ascii=False) if len(entries) % 2 else pick(numbers)))
+        entries.append(
+            f'"k{len(entries)}": '
+            + (json.dumps(pick(_MAXIMA_ALPHABET) * 5, ensure_ascii=False) if len(entries) % 2 else pick(numbers))
+        )
     text = "{" + ", ".join(entries) + "}"
     return text + " " * (API_MAX_VALUE_LENGTH - len(text))
 

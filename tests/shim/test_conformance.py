@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from . import harness, jobs
-from .conftest import ToolkitRuns, require_awk, require_oracle, require_shell
-from .harness import DEFAULT_AWK, DEFAULT_SHELL, INHERITED_MARKER, Job, Outcome
+from .conftest import ToolkitRuns, require_awk, require_shell, shell_params
+from .harness import DEFAULT_AWK, DEFAULT_SHELL, INHERITED_MARKER, Job, Outcome, Shell
 
 DATA = Path(__file__).parent / "data"
 
@@ -86,10 +86,17 @@ def test_shim_matches_the_documented_worked_example(shim: Path, tmp_path: Path) 
 
 
 def test_hyphenated_keys_reach_the_entry_point(shim: Path, tmp_path: Path) -> None:
-    job = Job(hyperparameters={"learning-rate": "0.001", "dotted.key": "v", "plain string": "x y", "\u043a\u043b\u044e\u0447": "1"})
+    job = Job(
+        hyperparameters={"learning-rate": "0.001", "dotted.key": "v", "plain string": "x y", "\u043a\u043b\u044e\u0447": "1"}
+    )
     outcome = harness.run_shim(job, tmp_path)
     assert outcome.env is not None, outcome.describe()
-    expected = {"SM_HP_LEARNING-RATE": "0.001", "SM_HP_DOTTED.KEY": "v", "SM_HP_PLAIN STRING": "x y", "SM_HP_\u041a\u041b\u042e\u0427": "1"}
+    expected = {
+        "SM_HP_LEARNING-RATE": "0.001",
+        "SM_HP_DOTTED.KEY": "v",
+        "SM_HP_PLAIN STRING": "x y",
+        "SM_HP_\u041a\u041b\u042e\u0427": "1",
+    }
     actual = {name: outcome.env.get(name, "<absent>") for name in expected}
     assert actual == expected
 
@@ -182,8 +189,10 @@ def test_toolkit_dies_with_e2big_at_the_api_maxima(oracle: None, tmp_path: Path)
 # The awk really is the one on PATH
 
 
-def test_shim_runs_the_awk_found_on_path(shim: Path, tmp_path: Path) -> None:
-    """Otherwise the awk matrix would test nothing."""
+@pytest.mark.parametrize("shell", shell_params())
+def test_shim_runs_the_awk_found_on_path(shell: Shell, shim: Path, tmp_path: Path) -> None:
+    """Otherwise the awk matrix would test nothing (a shell could prefer a built-in applet)."""
+    require_shell(shell)
     mawk = DEFAULT_AWK.path()
     assert mawk is not None
     record = tmp_path / "awk-calls"
@@ -196,7 +205,8 @@ def test_shim_runs_the_awk_found_on_path(shim: Path, tmp_path: Path) -> None:
     tree = harness.build(job, tmp_path / "job")
     env = harness.environment(tree, job)
     env["PATH"] = f"{wrapper_dir}:{env['PATH']}"
-    completed = harness.subprocess.run(harness.shim_command(DEFAULT_SHELL), env=env, capture_output=True, check=False)
+    env.update(shell.env)
+    completed = harness.subprocess.run(harness.shim_command(shell), env=env, capture_output=True, check=False)
     assert tree.dump.exists(), completed.stderr.decode(errors="replace")
     assert record.exists(), "the shim never ran `awk` from PATH"
 

@@ -35,7 +35,9 @@ def check(name: str, shell: Shell, awk: Awk, toolkit_runs: ToolkitRuns, tmp_path
 
 @pytest.mark.parametrize("name", sorted(ALL_JOBS))
 @pytest.mark.parametrize("shell", shell_params(OTHER_SHELLS))
-def test_every_shell_with_mawk(shell: Shell, name: str, oracle: None, shim: Path, toolkit_runs: ToolkitRuns, tmp_path: Path) -> None:
+def test_every_shell_with_mawk(
+    shell: Shell, name: str, oracle: None, shim: Path, toolkit_runs: ToolkitRuns, tmp_path: Path
+) -> None:
     check(name, shell, DEFAULT_AWK, toolkit_runs, tmp_path)
 
 
@@ -47,5 +49,7 @@ def test_every_awk_with_dash(awk: Awk, name: str, oracle: None, shim: Path, tool
 
 @pytest.mark.parametrize("awk", awk_params())
 @pytest.mark.parametrize("shell", shell_params())
-def test_cross_product_on_a_rich_job(shell: Shell, awk: Awk, oracle: None, shim: Path, toolkit_runs: ToolkitRuns, tmp_path: Path) -> None:
+def test_cross_product_on_a_rich_job(
+    shell: Shell, awk: Awk, oracle: None, shim: Path, toolkit_runs: ToolkitRuns, tmp_path: Path
+) -> None:
     check("rich", shell, awk, toolkit_runs, tmp_path)

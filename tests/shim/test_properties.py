@@ -2,7 +2,7 @@
 
 Each example is a whole hyperparameters.json (many keys at once, to test much per shim start)
 written into one fixed tree per worker; the toolkit's values come from a long-lived oracle
-process (harness.OracleServer), the shim runs under dash + mawk. Keys and values range over
+process (harness.OracleServer), the shim runs under a drawn shell and awk. Keys and values range over
 every JSON type, hostile shell characters and all of Unicode; an injection canary must never
 fire. Maps the toolkit itself refuses ("=" in a key, NUL) are left to test_conformance.py.
 """
@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 
 from . import harness, jobs
 from .conftest import require_awk, require_oracle, require_shell
-from .harness import DEFAULT_AWK, DEFAULT_SHELL, Job, OracleServer, Tree
+from .harness import AWKS, DEFAULT_AWK, DEFAULT_SHELL, SHELLS, Awk, Job, OracleServer, Shell, Tree
 
 # Enough to find bugs, small enough for ~4 minutes on 2 cores with everything else running.
-EXAMPLES = 120
+EXAMPLES = 200
 
 PROPERTY_SETTINGS = settings(
     max_examples=EXAMPLES,
@@ -187,6 +187,15 @@ def maps(values: st.SearchStrategy[object], max_size: int = 20) -> st.SearchStra
     return st.dictionaries(keys.map(clean_key), values, min_size=1, max_size=max_size)
 
 
+# Every shell with mawk and every awk with dash, as far as installed (test_matrix.py shows what
+# is missing); Hypothesis shrinks towards the first, dash + mawk.
+Tools = tuple[Shell, Awk]
+DEFAULT_TOOLS: Tools = (DEFAULT_SHELL, DEFAULT_AWK)
+INSTALLED_TOOLS: list[Tools] = [DEFAULT_TOOLS]
+INSTALLED_TOOLS += [(shell, DEFAULT_AWK) for shell in SHELLS[1:] if shell.available()]
+INSTALLED_TOOLS += [(DEFAULT_SHELL, awk) for awk in AWKS[1:] if awk.available()]
+tool_pairs = st.sampled_from(INSTALLED_TOOLS)
+
 # ---------------------------------------------------------------------------------------------
 # Running one example
 
@@ -210,18 +219,19 @@ class Workbench:
             return {self.with_canary(key): self.with_canary(item) for key, item in value.items()}
         return value
 
-    def check(self, hyperparameters: dict[str, object], ensure_ascii: bool = False) -> None:
+    def check(self, hyperparameters: dict[str, object], tools: Tools = DEFAULT_TOOLS, ensure_ascii: bool = False) -> None:
         job = Job(hyperparameters=self.with_canary(hyperparameters), ensure_ascii=ensure_ascii)
         harness.rewrite_hyperparameters(self.tree, job)
         expected = self.oracle.values()
+        shell, awk = tools
         if isinstance(expected, str):
             # The toolkit refuses this map (e.g. a value it cannot put in the environment).
-            outcome = harness.rerun_shim(self.tree, self.job)
+            outcome = harness.rerun_shim(self.tree, self.job, shell, awk)
             assert not outcome.launched and outcome.exit_code != 0, (
                 f"the toolkit refuses this job ({expected}) but the shim launched it\n{outcome.describe()}"
             )
             return
-        outcome = harness.rerun_shim(self.tree, self.job)
+        outcome = harness.rerun_shim(self.tree, self.job, shell, awk)
         assert not self.canary.exists(), "INJECTION: a hyperparameter was executed by a shell"
         assert outcome.launched and outcome.env is not None and outcome.argv is not None, outcome.describe()
         problems = harness.env_differences(
@@ -230,7 +240,8 @@ class Workbench:
         problems += harness.argv_differences(expected.argv, outcome.argv)
         if problems:
             text = json.dumps(job.hyperparameters, ensure_ascii=True)
-            raise AssertionError("\n".join(["the shim differs from the toolkit:", *problems, f"hyperparameters.json: {text[:3000]}"]))
+            heading = f"the shim ({shell.name} + {awk.name}) differs from the toolkit:"
+            raise AssertionError("\n".join([heading, *problems, f"hyperparameters.json: {text[:3000]}"]))
 
     def close(self) -> None:
         self.oracle.close()
@@ -252,24 +263,29 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workbench]:
 
 
 @PROPERTY_SETTINGS
-@given(hyperparameters=maps(st.one_of(unicode_text, encoded_in_file(unicode_text))))
-def test_string_keys_and_values(bench: Workbench, hyperparameters: dict[str, object]) -> None:
+@given(hyperparameters=maps(st.one_of(unicode_text, encoded_in_file(unicode_text))), tools=tool_pairs)
+def test_string_keys_and_values(bench: Workbench, hyperparameters: dict[str, object], tools: Tools) -> None:
     """Raw strings, SDK-encoded strings, hostile characters and all of Unicode, in keys and values."""
-    bench.check(hyperparameters)
+    bench.check(hyperparameters, tools)
 
 
 @PROPERTY_SETTINGS
-@given(hyperparameters=maps(st.one_of(number_texts, number_texts.map(json.dumps), big_integers, st.floats(allow_nan=False, allow_infinity=False))))
-def test_numbers_in_every_notation(bench: Workbench, hyperparameters: dict[str, object]) -> None:
+@given(
+    hyperparameters=maps(
+        st.one_of(number_texts, number_texts.map(json.dumps), big_integers, st.floats(allow_nan=False, allow_infinity=False))
+    ),
+    tools=tool_pairs,
+)
+def test_numbers_in_every_notation(bench: Workbench, hyperparameters: dict[str, object], tools: Tools) -> None:
     """Integers of any size, floats as Python repr, NaN/Infinity, near-miss literals kept raw."""
-    bench.check(hyperparameters)
+    bench.check(hyperparameters, tools)
 
 
 @PROPERTY_SETTINGS
-@given(hyperparameters=maps(encoded_in_file(json_values), max_size=10))
-def test_structured_values(bench: Workbench, hyperparameters: dict[str, object]) -> None:
+@given(hyperparameters=maps(encoded_in_file(json_values), max_size=10), tools=tool_pairs)
+def test_structured_values(bench: Workbench, hyperparameters: dict[str, object], tools: Tools) -> None:
     """Lists and objects of every JSON type: sorted compact JSON in SM_*, Python's str() in argv."""
-    bench.check(hyperparameters)
+    bench.check(hyperparameters, tools)
 
 
 @PROPERTY_SETTINGS
@@ -298,8 +314,9 @@ payloads = st.sampled_from(jobs.injection_payloads(CANARY_TOKEN))
         ),
         min_size=1,
         max_size=12,
-    )
+    ),
+    tools=tool_pairs,
 )
-def test_injection_canary_never_fires(bench: Workbench, hyperparameters: dict[str, object]) -> None:
+def test_injection_canary_never_fires(bench: Workbench, hyperparameters: dict[str, object], tools: Tools) -> None:
     """`$(touch …)`, backticks, `;` and quote breakers in keys and values are never executed."""
-    bench.check(hyperparameters)
+    bench.check(hyperparameters, tools)
