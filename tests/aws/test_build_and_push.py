@@ -97,7 +97,7 @@ def test_script_pushes_the_requests_image_and_runs_again(script, docker, aws_cli
     # First run, from an unrelated working directory: creates the repository and pushes.
     first = run_script(script, docker, aws_env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.splitlines()[-1] == image
+    assert first.stdout == f"{image}\n", "stdout must be the image URI alone"
     assert f"creating ECR repository {repository}" in first.stderr
     login, build, push = docker.calls()
     assert login == ["login", "--username", "AWS", "--password-stdin", registry]
@@ -118,7 +118,7 @@ def test_script_pushes_the_requests_image_and_runs_again(script, docker, aws_cli
         script, docker, aws_env, cwd=job_dir, invoke_as=f"{script.parent.name}/{script.name}", CDPATH=f".{os.pathsep}/nonexistent"
     )
     assert second.returncode == 0, second.stderr
-    assert second.stdout.splitlines()[-1] == image
+    assert second.stdout == f"{image}\n"
     assert "creating ECR repository" not in second.stderr
     assert docker.commands() == ["login", "build", "push"] * 2
     assert docker.calls()[-1] == ["push", image]
@@ -156,7 +156,7 @@ def test_rerun_pushes_an_existing_tag_only_where_it_is_mutable(
     result = run_script(first_script, docker, aws_env, cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == image
+    assert result.stdout == f"{image}\n"
     if pushes:
         assert docker.commands() == ["login", "build", "push"]
     else:

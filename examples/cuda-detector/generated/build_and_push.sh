@@ -9,7 +9,7 @@ set -eu
 region=us-west-2
 account=123456789012
 repository=byoc/cuda-detector
-tag=1cee3cef93a5
+tag=e02f1a420db8
 registry="$account.dkr.ecr.$region.amazonaws.com"
 image="$registry/$repository:$tag"
 
@@ -102,10 +102,11 @@ main() {
 	fi
 	login
 	say "building $image"
-	docker build --platform linux/amd64 --file "$here/Dockerfile" --tag "$image" "$context" ||
+	# docker's own output goes to stderr, so that stdout is the image URI alone.
+	docker build --platform linux/amd64 --file "$here/Dockerfile" --tag "$image" "$context" >&2 ||
 		err "step 'docker build' failed"
 	say "pushing $image"
-	docker push "$image" || err "step 'docker push' failed"
+	docker push "$image" >&2 || err "step 'docker push' failed"
 	printf '%s\n' "$image"
 }
 
