@@ -122,16 +122,25 @@ def test_shell_entry_point_gets_every_variable(oracle: None, shim: Path, tmp_pat
 
 
 def test_toolkit_functions_agree_with_the_real_train(oracle: None, toolkit_runs: ToolkitRuns, tmp_path: Path) -> None:
-    """The oracle's Python API (used where `train` cannot launch) gives what `train` exports."""
-    for name in ("worked_example", "heterogeneous_cluster", "numbers"):
+    """The oracle's Python API (used where `train` cannot launch, and by the property tests'
+    long-lived oracle) gives what `train` exports."""
+    for name in ("worked_example", "heterogeneous_cluster", "numbers", "nested", "unicode_raw"):
         launched = toolkit_runs.outcome(name, jobs.LAUNCHING[name])
-        computed = harness.toolkit_values(jobs.LAUNCHING[name](), tmp_path / name)
         assert launched.env is not None and launched.argv is not None
-        problems = harness.env_differences(
-            harness.contract_view(launched.env, launched.base), harness.contract_view(computed.env, computed.base)
-        )
-        problems += harness.argv_differences(launched.argv, computed.argv)
-        assert not problems, "\n".join([f"{name}: API vs real train", *problems])
+        computed = harness.toolkit_values(jobs.LAUNCHING[name](), tmp_path / name)
+        job = jobs.LAUNCHING[name]()
+        server = harness.OracleServer(harness.build(job, tmp_path / f"{name}-server"), job)
+        try:
+            served = server.values()
+        finally:
+            server.close()
+        assert not isinstance(served, str), served
+        for label, expected in (("API", computed), ("server", served)):
+            problems = harness.env_differences(
+                harness.contract_view(launched.env, launched.base), harness.contract_view(expected.env, expected.base)
+            )
+            problems += harness.argv_differences(launched.argv, expected.argv)
+            assert not problems, "\n".join([f"{name}: {label} vs real train", *problems])
 
 
 # ---------------------------------------------------------------------------------------------
