@@ -378,10 +378,18 @@ def rerun_shim(tree: Tree, job: Job, shell: Shell = DEFAULT_SHELL, awk: Awk = DE
     return _run(shim_command(shell), env, tree)
 
 
-def rewrite_hyperparameters(tree: Tree, job: Job) -> None:
-    """Replace the tree's hyperparameters.json with `job`'s."""
-    path = tree.base / "input" / "config" / "hyperparameters.json"
-    path.write_bytes(_config_text(job.hyperparameters, job.ensure_ascii))
+def rewrite_configs(tree: Tree, job: Job) -> None:
+    """Replace the tree's three config files with `job`'s."""
+    config_dir = tree.base / "input" / "config"
+    files = {
+        "hyperparameters.json": job.hyperparameters,
+        "inputdataconfig.json": job.inputdataconfig,
+        "resourceconfig.json": job.resourceconfig,
+    }
+    for name, content in files.items():
+        (config_dir / name).unlink(missing_ok=True)
+        if content is not MISSING:
+            (config_dir / name).write_bytes(_config_text(content, job.ensure_ascii))
 
 
 # ---------------------------------------------------------------------------------------------

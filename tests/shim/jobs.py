@@ -479,7 +479,31 @@ def command_line_noise() -> Job:
     return Job(hyperparameters={"c": '"import os"', "m": '"http.server"', "u": "1", "i": "", "S": "-", "0": "zero"})
 
 
+def stale_environment() -> Job:
+    """Variables already in the container's environment: the toolkit overwrites its own and
+    passes the rest through."""
+    return Job(
+        hyperparameters={"epochs": "1"},
+        env={
+            "CURRENT_HOST": "stale-host",
+            "SAGEMAKER_JOB_NAME": "stale-job",
+            "SAGEMAKER_REGION": "stale-region",
+            "SAGEMAKER_SUBMIT_DIRECTORY": "/stale/dir",
+            "SM_HPS": '{"stale":1}',
+            "SM_HP_EPOCHS": "99",
+            "SM_USER_DEFINED": "passed through",
+            "SM_CHANNEL_OLD": "/stale/channel",
+        },
+    )
+
+
+def model_parallel_environment() -> Job:
+    return Job(hyperparameters={"mp_parameters": '{"partitions": 2}'}, env={"SM_HP_MP_PARAMETERS": '{"partitions": 2}'})
+
+
 LAUNCHING: dict[str, Callable[[], Job]] = {
+    "stale_environment": stale_environment,
+    "model_parallel_environment": model_parallel_environment,
     "worked_example": worked_example,
     "empty_files": empty_files,
     "hostile_values": hostile_values,
@@ -543,6 +567,7 @@ FAILING: dict[str, Callable[[], Job]] = {
     "key_with_equals_sign": _failing(hyperparameters={"a=b": "1"}),
     "nul_in_value": _failing(hyperparameters='{"a": "x\\u0000y"}'),
     "nul_in_key": _failing(hyperparameters='{"a\\u0000b": "1"}'),
+    "channel_with_equals_sign": _failing(inputdataconfig={"a=b": {}}),
     "nul_in_decoded_value": _failing(hyperparameters='{"a": "\\"x\\\\u0000y\\""}'),
 }
 

@@ -219,9 +219,20 @@ class Workbench:
             return {self.with_canary(key): self.with_canary(item) for key, item in value.items()}
         return value
 
-    def check(self, hyperparameters: dict[str, object], tools: Tools = DEFAULT_TOOLS, ensure_ascii: bool = False) -> None:
+    def check(
+        self,
+        hyperparameters: dict[str, object],
+        tools: Tools = DEFAULT_TOOLS,
+        ensure_ascii: bool = False,
+        inputdataconfig: dict[str, object] | None = None,
+        resourceconfig: dict[str, object] | None = None,
+    ) -> None:
         job = Job(hyperparameters=self.with_canary(hyperparameters), ensure_ascii=ensure_ascii)
-        harness.rewrite_hyperparameters(self.tree, job)
+        if inputdataconfig is not None:
+            job.inputdataconfig = inputdataconfig
+        if resourceconfig is not None:
+            job.resourceconfig = resourceconfig
+        harness.rewrite_configs(self.tree, job)
         expected = self.oracle.values()
         shell, awk = tools
         if isinstance(expected, str):
@@ -320,3 +331,62 @@ payloads = st.sampled_from(jobs.injection_payloads(CANARY_TOKEN))
 def test_injection_canary_never_fires(bench: Workbench, hyperparameters: dict[str, object], tools: Tools) -> None:
     """`$(touch …)`, backticks, `;` and quote breakers in keys and values are never executed."""
     bench.check(hyperparameters, tools)
+
+
+RESOURCECONFIG_KEYS = frozenset(
+    {
+        "current_host",
+        "hosts",
+        "current_instance_type",
+        "current_group_name",
+        "instance_groups",
+        "network_interface_name",
+        "topology",
+    }
+)
+finite_json_values = json_values.filter(is_finite_everywhere)
+names = unicode_text.filter(lambda name: "=" not in name)
+
+
+@st.composite
+def clusters(draw: st.DrawFn) -> dict[str, object]:
+    """A resourceconfig: arbitrary host and group names, instance groups, unknown extra keys."""
+    hosts = draw(st.lists(names, min_size=1, max_size=6, unique=True))
+    config: dict[str, object] = {"current_host": draw(st.sampled_from(hosts)), "hosts": hosts}
+    groups = draw(st.lists(names, max_size=3, unique=True))
+    if groups:
+        config["instance_groups"] = [
+            {
+                "instance_group_name": group,
+                "instance_type": draw(names),
+                "hosts": draw(st.lists(st.sampled_from(hosts), max_size=4, unique=True)),
+            }
+            for group in groups
+        ]
+    if draw(st.booleans()):
+        config["current_group_name"] = draw(st.sampled_from(groups) if groups and draw(st.booleans()) else names)
+    for key in ("current_instance_type", "network_interface_name"):
+        if draw(st.booleans()):
+            config[key] = draw(names)
+    if draw(st.booleans()):
+        config["topology"] = draw(st.lists(finite_json_values, max_size=3))
+    extra = draw(st.dictionaries(names.filter(lambda key: key not in RESOURCECONFIG_KEYS), finite_json_values, max_size=3))
+    return {**config, **extra}
+
+
+@PROPERTY_SETTINGS
+@given(
+    inputdataconfig=st.dictionaries(names, st.dictionaries(names, finite_json_values, max_size=4), max_size=6),
+    resourceconfig=clusters(),
+    hyperparameters=maps(st.one_of(unicode_text, number_texts), max_size=4),
+    tools=tool_pairs,
+)
+def test_channels_and_clusters(
+    bench: Workbench,
+    inputdataconfig: dict[str, object],
+    resourceconfig: dict[str, object],
+    hyperparameters: dict[str, object],
+    tools: Tools,
+) -> None:
+    """Channel names (SM_CHANNEL_<NAME>), host and group names, instance groups and unknown keys."""
+    bench.check(hyperparameters, tools, inputdataconfig=inputdataconfig, resourceconfig=resourceconfig)
