@@ -568,6 +568,13 @@ FAILING: dict[str, Callable[[], Job]] = {
     "nul_in_value": _failing(hyperparameters='{"a": "x\\u0000y"}'),
     "nul_in_key": _failing(hyperparameters='{"a\\u0000b": "1"}'),
     "channel_with_equals_sign": _failing(inputdataconfig={"a=b": {}}),
+    "resourceconfig_empty": _failing(resourceconfig={}),
+    "resourceconfig_hosts_not_a_list": _failing(resourceconfig={"current_host": "algo-1", "hosts": "algo-1"}),
+    "resourceconfig_current_host_not_a_string": _failing(resourceconfig={"current_host": 1, "hosts": [1]}),
+    "hyperparameters_null": _failing(hyperparameters="null"),
+    "hyperparameters_string": _failing(hyperparameters='"epochs"'),
+    "hyperparameters_with_byte_order_mark": _failing(hyperparameters=b"\xef\xbb\xbf{}"),
+    "inputdataconfig_null": _failing(inputdataconfig="null"),
     "nul_in_decoded_value": _failing(hyperparameters='{"a": "\\"x\\\\u0000y\\""}'),
 }
 

@@ -24,7 +24,7 @@ from .conftest import require_awk, require_oracle, require_shell
 from .harness import AWKS, DEFAULT_AWK, DEFAULT_SHELL, SHELLS, Awk, Job, OracleServer, Shell, Tree
 
 # Enough to find bugs, small enough for ~4 minutes on 2 cores with everything else running.
-EXAMPLES = 200
+EXAMPLES = 300
 
 PROPERTY_SETTINGS = settings(
     max_examples=EXAMPLES,
