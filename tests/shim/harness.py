@@ -233,14 +233,9 @@ def build(job: Job, root: Path) -> Tree:
     bin_dir = root / "bin"
     bin_dir.mkdir()
 
-    files = {
-        "hyperparameters.json": job.hyperparameters,
-        "inputdataconfig.json": job.inputdataconfig,
-        "resourceconfig.json": job.resourceconfig,
-    }
-    for name, content in files.items():
-        if content is not MISSING:
-            (config_dir / name).write_bytes(_config_text(content, job.ensure_ascii))
+    dump = root / "dump.json"
+    tree = Tree(root=root, base=base, dump=dump, bin_dir=bin_dir, home=home)
+    rewrite_configs(tree, job)
 
     if isinstance(job.inputdataconfig, dict):
         for channel in job.inputdataconfig:
@@ -248,7 +243,6 @@ def build(job: Job, root: Path) -> Tree:
             if "/" not in channel and channel not in ("", ".", ".."):
                 channel_dir.mkdir(parents=True, exist_ok=True)
 
-    dump = root / "dump.json"
     if job.program is not None:
         entry = base / "code" / job.program
         entry.parent.mkdir(parents=True, exist_ok=True)
@@ -264,7 +258,7 @@ def build(job: Job, root: Path) -> Tree:
     os.symlink(_python(), bin_dir / "python3")
     for name, body in job.fake_commands.items():
         _write_executable(bin_dir / name, "#!/bin/sh\n" + body)
-    return Tree(root=root, base=base, dump=dump, bin_dir=bin_dir, home=home)
+    return tree
 
 
 def _python() -> str:
