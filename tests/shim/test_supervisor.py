@@ -287,3 +287,23 @@ def test_a_daemon_holding_stderr_does_not_keep_the_job_alive(tmp_path: Path) -> 
     assert status == 0, log.read_text()[-1500:]
     assert time.monotonic() - started < 20
     assert "started" in log.read_text()
+
+
+def test_a_stop_during_the_setup_is_passed_on_when_the_entry_point_starts(tmp_path: Path) -> None:
+    """SIGTERM while pip runs: the entry point is started, then stopped at once (143)."""
+    _require_pid_namespaces()
+    marker = tmp_path / "pip-started"
+    slow_python = tmp_path / "slow-python"
+    slow_python.write_text(
+        f"#!/bin/sh\nif [ \"$1\" = -m ] && [ \"$2\" = pip ]; then : > {marker}; sleep 2; exit 0; fi\n"
+        f"exec {harness._python()} \"$@\"\n"
+    )
+    slow_python.chmod(0o755)
+    tree, job = _build(tmp_path, "train.py", NO_HANDLER_PROGRAM, {"SM_PYTHON": str(slow_python)})
+    (tree.base / "code" / "requirements.txt").write_text("anything\n")
+    run = Pid1Run(tree, job)
+    _wait_for(marker, run.process)
+    run.signal(signal.SIGTERM)
+    status, stderr = run.finish()
+    assert status == 143, stderr[-1500:]
+    assert "SIGTERM" in (tree.base / "output" / "failure").read_text()
