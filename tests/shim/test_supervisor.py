@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from . import harness
-from .conftest import require_shell, shell_params
-from .harness import Job, Shell, Tree
+from .conftest import awk_params, require_awk, require_shell, shell_params
+from .harness import Awk, Job, Shell, Tree
 
 WAIT_S = 30
 
@@ -307,3 +307,29 @@ def test_a_stop_during_the_setup_is_passed_on_when_the_entry_point_starts(tmp_pa
     status, stderr = run.finish()
     assert status == 143, stderr[-1500:]
     assert "SIGTERM" in (tree.base / "output" / "failure").read_text()
+
+
+@pytest.mark.parametrize("awk", awk_params())
+def test_the_stderr_relay_works_with_every_awk(awk: Awk, tmp_path: Path) -> None:
+    """The relay is an awk too: lines pass through live and whole, the tail reaches the
+    failure file, and a background process holding stderr does not keep the job alive."""
+    require_awk(awk)
+    program = ("#!/bin/sh\n( sleep 60 ) &\ni=0\nwhile [ $i -lt 30 ]; do echo \"line $i é\" >&2; i=$((i + 1)); done\n"
+               "printf 'no newline at the end' >&2\nexit 4\n")
+    tree, job = _build(tmp_path, "train.sh", program)
+    env = harness.environment(tree, job, awk)
+    log = tmp_path / "stderr.log"
+    started = time.monotonic()
+    with log.open("wb") as stderr:
+        status = subprocess.run(harness.shim_command(harness.DEFAULT_SHELL), env=env, cwd=tree.root,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                                timeout=WAIT_S, check=False).returncode
+    assert status == 4
+    assert time.monotonic() - started < 20
+    text = log.read_text()
+    assert all(f"line {i} é\n" in text for i in range(30))
+    assert "no newline at the end" in text
+    failure = (tree.base / "output" / "failure").read_text()
+    assert "ExitCode 4" in failure
+    assert "line 29 é" in failure
+    assert "no newline at the end" in failure
