@@ -355,3 +355,12 @@ def test_sm_num_gpus_counts_nvidia_smi_lines(script: str, gpus: str, tmp_path: P
     assert outcome.env is not None
     assert outcome.env["SM_NUM_GPUS"] == gpus
     assert json.loads(outcome.env["SM_TRAINING_ENV"])["num_gpus"] == int(gpus)
+
+
+@pytest.mark.parametrize(("inherited", "expected"), [(None, "<code>"), ("", "<code>"), ("/a:/b", "<code>:/a:/b")])
+def test_pythonpath_gets_the_code_dir_prepended(inherited: str | None, expected: str, tmp_path: Path) -> None:
+    env = {} if inherited is None else {"PYTHONPATH": inherited}
+    outcome, tree = run(Job(env=env), tmp_path)
+    assert outcome.exit_code == 0, outcome.describe()
+    assert outcome.env is not None
+    assert outcome.env["PYTHONPATH"] == expected.replace("<code>", str(tree.base / "code"))
