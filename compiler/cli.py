@@ -1,7 +1,9 @@
-"""Command line: python -m compiler {compile,check,validate} JOB [-o OUT].
+"""Command line: python -m compiler {compile,check,validate,run-local,submit} JOB [options].
 
-Exit status: 0 success, 1 the committed artifacts differ from a fresh render (check),
-2 invalid input. Diagnostics go to stderr as `job.yaml:LINE:COL: error: message (at pointer)`.
+Exit status: 0 success, 1 the committed artifacts differ from a fresh render (check) or the job
+failed (run-local, submit --wait), 2 invalid input, 3 an AWS-side failure (submit) or a local
+run skipped for a missing framework (run-local). Diagnostics go to stderr as
+`job.yaml:LINE:COL: error: message (at pointer)`.
 """
 
 from __future__ import annotations
