@@ -364,3 +364,46 @@ def test_pythonpath_gets_the_code_dir_prepended(inherited: str | None, expected:
     assert outcome.exit_code == 0, outcome.describe()
     assert outcome.env is not None
     assert outcome.env["PYTHONPATH"] == expected.replace("<code>", str(tree.base / "code"))
+
+
+@pytest.fixture(scope="module")
+def moto_s3(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A moto server on 127.0.0.1 (the one tests/aws uses), stopped after the module."""
+    from tests.aws.conftest import MOTO_SERVER, _start_moto, _stop
+
+    if not MOTO_SERVER.exists() or not (MOTO_SERVER.parent / "aws").exists():
+        pytest.skip("moto_server or the aws CLI is not installed in .venv (requirements-dev.txt)")
+    process, endpoint = _start_moto(tmp_path_factory.mktemp("moto") / "moto_server.log")
+    try:
+        yield endpoint
+    finally:
+        _stop(process)
+
+
+def test_code_from_an_s3_submit_directory_with_the_aws_cli(moto_s3: str, tmp_path: Path) -> None:
+    import boto3
+
+    from tests.aws.moto_env import VENV_BIN, isolated_env
+
+    source = tmp_path / "src" / "code"
+    _source_files(source)
+    tarball = tmp_path / "sourcedir.tar.gz"
+    _tarball(tarball, source)
+    aws = isolated_env(tmp_path, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                       AWS_DEFAULT_REGION="us-east-1")
+    s3 = boto3.client("s3", endpoint_url=moto_s3, region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3.create_bucket(Bucket="code-bucket")
+    s3.upload_file(str(tarball), "code-bucket", "job/sourcedir.tar.gz")
+
+    job = _submitted_job("s3://code-bucket/job/sourcedir.tar.gz")
+    tree = harness.build(job, tmp_path / "job")
+    env = harness.environment(tree, job, harness.DEFAULT_AWK)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_CONFIG_FILE",
+                 "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED", "NO_PROXY", "no_proxy"):
+        env[name] = aws[name]
+    env["S3_ENDPOINT_URL"] = moto_s3
+    env["PATH"] += f":{VENV_BIN}"
+    completed = subprocess.run(harness.shim_command(harness.DEFAULT_SHELL), env=env, cwd=tree.root,
+                               capture_output=True, timeout=harness.RUN_TIMEOUT_S, check=False)
+    _check_submitted(harness._outcome(tree, completed), tree)
