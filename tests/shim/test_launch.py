@@ -407,3 +407,51 @@ def test_code_from_an_s3_submit_directory_with_the_aws_cli(moto_s3: str, tmp_pat
     completed = subprocess.run(harness.shim_command(harness.DEFAULT_SHELL), env=env, cwd=tree.root,
                                capture_output=True, timeout=harness.RUN_TIMEOUT_S, check=False)
     _check_submitted(harness._outcome(tree, completed), tree)
+
+
+# ------------------------------------------------------------------------------- banner and sizes
+
+
+def test_the_banner_masks_secret_looking_values(tmp_path: Path) -> None:
+    job = Job(hyperparameters={"api_token": "hunter2-secret", "epochs": "3"})
+    outcome, _ = run(job, tmp_path)
+    assert outcome.exit_code == 0, outcome.describe()
+    assert outcome.env is not None and outcome.env["SM_HP_API_TOKEN"] == "hunter2-secret"
+    assert "hunter2-secret" not in outcome.stderr
+    assert "SM_HP_API_TOKEN=****" in outcome.stderr
+    assert "SM_HP_EPOCHS=3" in outcome.stderr
+    assert "'--api_token' '****'" in outcome.stderr
+    assert "SM_HPS=****" in outcome.stderr
+
+
+def _run_with_stack_limit(job: Job, tmp_path: Path, stack_kib: int) -> tuple[Outcome, Tree]:
+    """A small stack limit makes execve's total limit (a quarter of it) small."""
+    tree = harness.build(job, tmp_path / "job")
+    env = harness.environment(tree, job, harness.DEFAULT_AWK)
+    argv = ["sh", "-c", f'ulimit -s {stack_kib} && exec "$@"', "sh", *harness.shim_command(harness.DEFAULT_SHELL)]
+    completed = subprocess.run(argv, env=env, cwd=tree.root, stdin=subprocess.DEVNULL, capture_output=True,
+                               timeout=harness.RUN_TIMEOUT_S, check=False)
+    return harness._outcome(tree, completed), tree
+
+
+def test_over_the_total_limit_the_last_variables_are_left_out_and_named(tmp_path: Path) -> None:
+    hyperparameters = {f"p{index:02}": chr(ord("a") + index % 26) * 5000 for index in range(40)}
+    outcome, _ = _run_with_stack_limit(Job(hyperparameters=hyperparameters), tmp_path, 1024)
+    assert outcome.exit_code == 0, outcome.describe()
+    assert outcome.argv is not None and outcome.env is not None
+    assert outcome.argv[1:] == [item for key in sorted(hyperparameters) for item in (f"--{key}", hyperparameters[key])]
+    left_out = [f"SM_HP_{key.upper()}" for key in hyperparameters if f"SM_HP_{key.upper()}" not in outcome.env]
+    assert left_out, "the fixture should not fit whole"
+    assert "SM_TRAINING_ENV" not in outcome.env and "SM_HPS" not in outcome.env
+    # The latest ones go first, and every one left out is named in the banner.
+    assert left_out == [f"SM_HP_{key.upper()}" for key in sorted(hyperparameters)][-len(left_out):]
+    for name in left_out + ["SM_TRAINING_ENV", "SM_HPS", "SM_USER_ARGS"]:
+        assert f"{name}: left out" in outcome.stderr
+
+
+def test_arguments_that_cannot_fit_at_all_are_a_clear_error(tmp_path: Path) -> None:
+    hyperparameters = {f"p{index:02}": "x" * 5000 for index in range(80)}
+    outcome, _ = _run_with_stack_limit(Job(hyperparameters=hyperparameters), tmp_path, 1024)
+    assert outcome.exit_code == 1
+    assert not outcome.launched
+    assert outcome.failure is not None and "limit of execve" in outcome.failure
