@@ -236,18 +236,13 @@ def test_code_from_a_tarball(tmp_path: Path) -> None:
 def test_code_from_a_tarball_delivered_in_an_input_channel(tmp_path: Path) -> None:
     source = tmp_path / "src" / "code"
     _source_files(source)
-
-    def deliver(tree: Tree) -> None:
-        _tarball(tree.base / "input" / "data" / "code" / "sourcedir.tar.gz", source)
-
     job = _submitted_job("")
     job.inputdataconfig = {"code": {"TrainingInputMode": "File"}}
-    # The channel's path is only known once the tree exists: name it relative to the base.
-    job.hyperparameters["sagemaker_submit_directory"] = "PLACEHOLDER"
     tree = harness.build(job, tmp_path / "job")
-    deliver(tree)
-    hyperparameters = dict(job.hyperparameters)
-    hyperparameters["sagemaker_submit_directory"] = json.dumps(str(tree.base / "input" / "data" / "code" / "sourcedir.tar.gz"))
+    # The channel's path is known once the tree exists: deliver the tarball, then name it.
+    delivered = tree.base / "input" / "data" / "code" / "sourcedir.tar.gz"
+    _tarball(delivered, source)
+    hyperparameters = dict(job.hyperparameters, sagemaker_submit_directory=json.dumps(str(delivered)))
     (tree.base / "input" / "config" / "hyperparameters.json").write_text(json.dumps(hyperparameters))
     env = harness.environment(tree, job, harness.DEFAULT_AWK)
     completed = subprocess.run(harness.shim_command(harness.DEFAULT_SHELL), env=env, cwd=tree.root,
@@ -344,7 +339,11 @@ def test_resolvable_hosts_launch_without_studio_mode(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("script", "gpus"),
     [
-        pytest.param("printf 'GPU 0: A100 (UUID: a)\\n  MIG 1g.5gb Device 0: (UUID: b)\\nGPU 1: A100 (UUID: c)\\n'", "2", id="two-gpus-one-mig"),
+        pytest.param(
+            "printf 'GPU 0: A100 (UUID: a)\\n  MIG 1g.5gb Device 0: (UUID: b)\\nGPU 1: A100 (UUID: c)\\n'",
+            "2",
+            id="two-gpus-one-mig",
+        ),
         pytest.param("echo 'GPU 0: T4'; exit 9", "0", id="failing"),
         pytest.param("echo 'No devices found'", "0", id="no-devices"),
     ],

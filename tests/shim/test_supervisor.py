@@ -213,7 +213,9 @@ def _exits_with(body: str) -> str:
     ("body", "status", "words"),
     [
         pytest.param("os.kill(os.getpid(), signal.SIGKILL)", 137, ("ExitCode 137", "SIGKILL", "out-of-memory"), id="sigkill"),
-        pytest.param("os.kill(os.getpid(), signal.SIGSEGV)", 139, ("ExitCode 139", "SIGSEGV", "segmentation fault"), id="sigsegv"),
+        pytest.param(
+            "os.kill(os.getpid(), signal.SIGSEGV)", 139, ("ExitCode 139", "SIGSEGV", "segmentation fault"), id="sigsegv"
+        ),
         pytest.param("sys.exit(3)", 3, ("ExitCode 3", "exited with status 3"), id="exit-3"),
     ],
 )
