@@ -196,3 +196,28 @@ def test_random_doubles_print_as_python_repr(awk: Awk, tmp_path: Path) -> None:
     mismatches = [(repr(e), a) for e, a in zip(expected, completed.stdout.decode().strip("[]\n").split(",")) if repr(e) != a]
     assert not mismatches, mismatches[:10]
     assert actual == expected
+
+
+@pytest.mark.parametrize("awk", awk_params())
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [
+        pytest.param('["é€😀 ok", {"ключ": "日本語"}]'.encode(), True, id="valid"),
+        pytest.param(b'["\xc3"]', False, id="truncated-sequence"),
+        pytest.param(b'["\xed\xa0\x80"]', False, id="encoded-surrogate"),
+        pytest.param(b'["\xc0\xaf"]', False, id="overlong"),
+        pytest.param(b'{"\xff": 1}', False, id="invalid-byte-in-key"),
+        pytest.param(b'["\xf4\x90\x80\x80"]', False, id="beyond-u10ffff"),
+    ],
+)
+def test_strings_must_be_utf8_as_python_reads_the_files(awk: Awk, text: bytes, valid: bool, tmp_path: Path) -> None:
+    require_awk(awk)
+    path = tmp_path / "text.json"
+    path.write_bytes(text)
+    completed = json_dump(awk, path, tmp_path)
+    if valid:
+        assert completed.returncode == 0, completed.stderr
+        assert completed.stdout.decode().rstrip("\n") == python_dump(path)
+    else:
+        assert completed.returncode == 1
+        assert b"invalid UTF-8" in completed.stderr
