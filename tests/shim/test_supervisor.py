@@ -145,8 +145,11 @@ class Pid1Run:
         try:
             _, stderr = self.process.communicate(timeout=WAIT_S)
         except subprocess.TimeoutExpired:
+            # SIGKILL to the namespace's init ends everything in it, so the pipes close.
+            for pid in _children(self.process.pid):
+                os.kill(pid, signal.SIGKILL)
             self.process.kill()
-            _, stderr = self.process.communicate()
+            _, stderr = self.process.communicate(timeout=WAIT_S)
             raise AssertionError("the shim did not exit after the signal: " + stderr.decode(errors="replace")[-1500:])
         return self.process.returncode, stderr.decode(errors="replace")
 
@@ -291,8 +294,8 @@ def test_a_daemon_holding_stderr_does_not_keep_the_job_alive(tmp_path: Path) -> 
     assert "started" in log.read_text()
 
 
-def test_a_stop_during_the_setup_is_passed_on_when_the_entry_point_starts(tmp_path: Path) -> None:
-    """SIGTERM while pip runs: the entry point is started, then stopped at once (143)."""
+def test_a_stop_during_the_setup_ends_the_job_before_the_entry_point_starts(tmp_path: Path) -> None:
+    """SIGTERM while pip runs: pip finishes, the entry point never starts, the status is 143."""
     _require_pid_namespaces()
     marker = tmp_path / "pip-started"
     slow_python = tmp_path / "slow-python"
@@ -309,6 +312,7 @@ def test_a_stop_during_the_setup_is_passed_on_when_the_entry_point_starts(tmp_pa
     status, stderr = run.finish()
     assert status == 143, stderr[-1500:]
     assert "SIGTERM" in (tree.base / "output" / "failure").read_text()
+    assert not (tree.base / "output" / "data" / "ready").exists(), "the entry point ran"
 
 
 @pytest.mark.parametrize("awk", awk_params())
