@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import struct
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from . import harness, jobs
@@ -26,9 +27,15 @@ from .harness import AWKS, DEFAULT_AWK, DEFAULT_SHELL, SHELLS, Awk, Job, OracleS
 # Enough to find bugs, small enough for ~4 minutes on 2 cores with everything else running.
 EXAMPLES = 300
 
+# Shrinking a failure can take Hypothesis minutes per test (each step starts the shim). In CI
+# (CI=true) report the failing example as found, to stay within the run's time budget; run the
+# file locally to get it shrunk.
+PHASES = tuple(phase for phase in Phase if phase != Phase.shrink) if os.environ.get("CI") == "true" else tuple(Phase)
+
 PROPERTY_SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
+    phases=PHASES,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
 )
 
