@@ -12,7 +12,7 @@ EXAMPLES := $(sort $(wildcard examples/*/job.yaml))
 
 .PHONY: help
 help: ## List the targets
-	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z_-]+:.*## / { printf "  %-14s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z_-]+:.*## / { printf "  %-18s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 # The runtime virtualenv: remade when requirements.txt changes.
 $(VENV)/.runtime: requirements.txt
