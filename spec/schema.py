@@ -60,9 +60,10 @@ def _explain(error: ValidationError, source: Source) -> Iterator[Diagnostic]:
         for key in sorted(set(error.instance) - set(known)):
             yield source.diagnostic((*path, key), _unknown_key(key, known), key=True)
         return
-    if error.validator == "propertyNames":
-        key = error.instance
-        yield source.diagnostic((*path, key), f"invalid key {_show(key)}: {_explain_constraint(error)}", key=True)
+    if "propertyNames" in error.schema_path:
+        # A key that breaks the rule for names: jsonschema reports it at the mapping, with the
+        # key as the instance; report it at the key itself.
+        yield source.diagnostic((*path, error.instance), f"key {_explain_constraint(error)}", key=True)
         return
     yield source.diagnostic(path, _message(error))
 

@@ -127,3 +127,23 @@ def test_validate_writes_nothing(tmp_path):
 def test_usage_error_exits_2():
     result = run_compiler("compile")
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_a_bad_key_is_reported_at_the_key(tmp_path):
+    job = make_job(tmp_path, with_lines("environment: {1BAD: x}", "hyperparameters: {'a=b': 1}", "inputs: {'bad/name': s3://bucket/x}"))
+    errors = errors_of(run_compiler("validate", job))
+    assert errors == [
+        f"{job}:11:15: error: key '1BAD' is not valid: expected a variable name: letters, digits and _, not starting with a digit"
+        " (at /environment/1BAD)",
+        f"{job}:12:19: error: key 'a=b' is not valid: expected a name without = (the environment variable SM_HP_<NAME> could"
+        " not hold it) (at /hyperparameters/a=b)",
+        f"{job}:13:10: error: key 'bad/name' is not valid: expected a channel name: letters, digits, . - _, 1 to 64 characters"
+        " (at /inputs/bad~1name)",
+    ]
+
+
+def test_a_long_hyperparameter_name_is_reported_at_the_key(tmp_path):
+    name = "k" * 257
+    job = make_job(tmp_path, with_lines(f"hyperparameters: {{{name}: 1}}"))
+    errors = errors_of(run_compiler("validate", job))
+    assert len(errors) == 1 and errors[0].startswith(f"{job}:11:19: error: key 'kkk") and "has 257 characters; at most 256" in errors[0]
