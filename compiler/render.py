@@ -23,8 +23,6 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 TAG_LENGTH = 12
 LABEL_PREFIX = "dev.sagemaker-byoc"
 
-ARTIFACT_NAMES = ("Dockerfile", "train", "build_and_push.sh", "create_training_job.json")
-
 
 @dataclass(frozen=True)
 class Artifact:
