@@ -2,23 +2,46 @@
 
 The schema and the semantic checks work on plain dicts and lists; errors are reported at the
 line and column of the node they concern, which this module remembers by JSON path.
+
+job.yaml is YAML 1.2 restricted to what JSON can say. The document is composed here from
+ruamel.yaml's event stream (not its constructors), so that everything without a JSON meaning
+is refused at its line: tags outside the core schema, keys that are collections or null,
+keys that collide once they are strings, merge keys, recursive aliases, aliases that expand
+beyond ALIAS_EXPANSION_LIMIT nodes, and nesting deeper than DOCUMENT_DEPTH.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 
+from spec import yaml_core
 from spec.diagnostics import Diagnostic, SpecError, pointer_of
 
 Path_ = tuple[str | int, ...]
 
+# The training shim refuses a hyperparameter value nested deeper than 100 levels
+# (shim/train, MAX_DEPTH); in job.yaml such a value sits inside two more mappings, the
+# document and `hyperparameters`.
+SHIM_DEPTH = 100
+DOCUMENT_DEPTH = SHIM_DEPTH + 2
+# Nodes that aliases may add to the document once expanded: plenty for reusing a block of
+# settings, and a few milliseconds of work at most (a "billion laughs" document stops here).
+ALIAS_EXPANSION_LIMIT = 10_000
 
 @dataclass
 class Source:
@@ -42,21 +65,19 @@ class Source:
 
 
 def read_source(path: Path) -> Source:
-    """Parse a job file; a YAML mistake raises SpecError with its position."""
+    """Parse a job file; a YAML mistake, or YAML without a JSON meaning, raises SpecError with its position."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError(path, [Diagnostic(1, 1, "no such file")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(path, [Diagnostic(1, 1, f"cannot read the file: {exc}")]) from None
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
+    source = Source(path=path, data=None)
     try:
-        document = yaml.load(text)
-    except DuplicateKeyError as exc:
-        mark = exc.problem_mark
-        key = _duplicate_key_name(exc)
-        raise SpecError(path, [Diagnostic(mark.line + 1, mark.column + 1, f"duplicate key {key}")]) from None
+        root = _compose(text)
+        source.data = _Builder(source).value(root, ()) if root is not None else None
+    except _Refused as exc:
+        raise SpecError(path, [Diagnostic(exc.line, exc.col, exc.message)]) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -64,47 +85,176 @@ def read_source(path: Path) -> Source:
         raise SpecError(path, [Diagnostic(line, col, f"YAML syntax: {problem}")]) from None
     except YAMLError as exc:
         raise SpecError(path, [Diagnostic(1, 1, f"YAML syntax: {exc}")]) from None
-    source = Source(path=path, data=None)
-    source.data = _plain(document, (), source)
     source.values.setdefault((), (1, 1))
     return source
 
 
-def _duplicate_key_name(exc: DuplicateKeyError) -> str:
-    problem = exc.problem or ""
-    start = problem.find('"')
-    return problem[start:].split(" ")[0] if start >= 0 else "in a mapping"
+class _Refused(Exception):
+    """YAML that is well-formed but has no JSON meaning, at a 1-based position."""
+
+    def __init__(self, mark: tuple[int, int], message: str):
+        super().__init__(message)
+        self.line, self.col = mark
+        self.message = message
 
 
-def _plain(node: Any, path: Path_, source: Source) -> Any:
-    """Convert ruamel's round-trip nodes into dicts, lists and scalars, recording positions."""
-    if isinstance(node, CommentedMap):
-        result = {}
-        for key in node:
-            key_line, key_col, value_line, value_col = node.lc.data[key]
-            child = (*path, str(key))
-            source.keys[child] = (key_line + 1, key_col + 1)
-            source.values[child] = (value_line + 1, value_col + 1)
-            result[str(key) if not isinstance(key, str) else key] = _plain(node[key], child, source)
+@dataclass(eq=False)
+class _Node:
+    """A composed node: a resolved scalar, or a mapping (keys and values alternating) or sequence."""
+
+    kind: str  # "scalar", "mapping" or "sequence"
+    mark: tuple[int, int]
+    value: Any = None  # a scalar's value
+    text: str = ""  # a scalar's text as written
+    merge_key: bool = False  # a plain `<<`
+    children: list[Any] = field(default_factory=list)  # _Node or _Alias
+    open: bool = True  # still being composed: an alias to it would be recursive
+
+
+@dataclass(eq=False)
+class _Alias:
+    target: _Node
+    mark: tuple[int, int]
+
+
+def _mark(event: Any) -> tuple[int, int]:
+    return event.start_mark.line + 1, event.start_mark.column + 1
+
+
+def _compose(text: str) -> _Node | None:
+    """The document's node tree, built from parser events without recursion."""
+    yaml = YAML(typ="safe", pure=True)
+    stack: list[_Node] = []
+    anchors: dict[str, _Node] = {}
+    root: _Node | None = None
+    documents = 0
+    for event in yaml.parse(text):
+        if isinstance(event, DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise _Refused(_mark(event), "a job file holds one document; remove the second '---' and what follows")
+            continue
+        if isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+            stack.pop().open = False
+            continue
+        if isinstance(event, AliasEvent):
+            target = anchors.get(event.anchor)
+            if target is None:
+                raise _Refused(_mark(event), f"alias *{event.anchor} refers to no anchor before it")
+            if target.open:
+                raise _Refused(_mark(event), f"alias *{event.anchor} is inside the node it refers to: a recursive structure has no JSON meaning")
+            item: Any = _Alias(target, _mark(event))
+        elif isinstance(event, ScalarEvent):
+            item = _scalar_node(event)
+        elif isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+            item = _collection_node(event)
+            if len(stack) >= DOCUMENT_DEPTH:
+                raise _Refused(
+                    item.mark,
+                    f"nesting deeper than {DOCUMENT_DEPTH} levels (a hyperparameter value may nest {SHIM_DEPTH}, the limit of the training shim)",
+                )
+        else:
+            continue  # stream start and end, document end
+        if not isinstance(item, _Alias) and event.anchor is not None:
+            anchors[event.anchor] = item
+        if stack:
+            stack[-1].children.append(item)
+        else:
+            root = item
+        if isinstance(item, _Node) and item.kind != "scalar":
+            stack.append(item)
+    return root
+
+
+def _scalar_node(event: ScalarEvent) -> _Node:
+    mark = _mark(event)
+    tag = event.tag
+    try:
+        if tag is None and event.style is None:
+            value = yaml_core.plain_scalar(event.value)
+        elif tag is None or tag == "!":
+            value = event.value  # quoted or block scalars, and the non-specific tag: strings
+        else:
+            value = yaml_core.tagged_scalar(tag, event.value)
+    except yaml_core.NoJsonMeaning as exc:
+        raise _Refused(mark, str(exc)) from None
+    merge_key = tag is None and event.style is None and event.value == "<<"
+    return _Node("scalar", mark, value=value, text=event.value, merge_key=merge_key)
+
+
+def _collection_node(event: Any) -> _Node:
+    mapping = isinstance(event, MappingStartEvent)
+    expected = yaml_core.MAP if mapping else yaml_core.SEQ
+    if event.tag not in (None, "!", expected):
+        tag = yaml_core.short_tag(event.tag)
+        if event.tag in (yaml_core.MAP, yaml_core.SEQ) or event.tag in yaml_core.SCALAR_TAGS:
+            raise _Refused(_mark(event), f"the tag {tag} does not fit a {'mapping' if mapping else 'sequence'}")
+        raise _Refused(_mark(event), yaml_core.unsupported_tag(event.tag))
+    return _Node("mapping" if mapping else "sequence", _mark(event))
+
+
+class _Builder:
+    """Plain dicts, lists and scalars from the node tree, recording positions by path."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.expanded = 0  # nodes built through aliases
+        self.alias: _Alias | None = None  # the outermost alias being expanded
+
+    def value(self, item: Any, path: Path_) -> Any:
+        node = item.target if isinstance(item, _Alias) else item
+        self.source.values[path] = item.mark
+        if isinstance(item, _Alias) and self.alias is None:
+            self.alias = item
+            try:
+                return self.value(node, path)
+            finally:
+                self.alias = None
+                self.source.values[path] = item.mark
+        if self.alias is not None:
+            self.expanded += 1
+            if self.expanded > ALIAS_EXPANSION_LIMIT:
+                raise _Refused(
+                    self.alias.mark,
+                    f"aliases expand to more than {ALIAS_EXPANSION_LIMIT} nodes; write the values out, or reuse less",
+                )
+        if node.kind == "scalar":
+            return node.value
+        if node.kind == "sequence":
+            return [self.value(child, (*path, index)) for index, child in enumerate(node.children)]
+        return self.mapping(node, path)
+
+    def mapping(self, node: _Node, path: Path_) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        written: dict[str, str] = {}
+        children = node.children
+        for key_item, value_item in zip(children[::2], children[1::2]):
+            key = self.key(key_item)
+            if key in result:
+                same = "" if written[key] == _written(key_item) else f" ({written[key]} and {_written(key_item)} are the same once keys are strings)"
+                raise _Refused(key_item.mark, f"duplicate key {json.dumps(key)}{same}")
+            written[key] = _written(key_item)
+            child = (*path, key)
+            self.source.keys[child] = key_item.mark
+            result[key] = self.value(value_item, child)
         return result
-    if isinstance(node, CommentedSeq):
-        result_list = []
-        for index, item in enumerate(node):
-            line, col = node.lc.data[index]
-            source.values[(*path, index)] = (line + 1, col + 1)
-            result_list.append(_plain(item, (*path, index), source))
-        return result_list
-    return _scalar(node)
+
+    @staticmethod
+    def key(item: Any) -> str:
+        """A mapping key as JSON's string: a string as it is, another scalar as written."""
+        node = item.target if isinstance(item, _Alias) else item
+        if node.kind != "scalar":
+            raise _Refused(item.mark, f"a {node.kind} as a mapping key has no JSON meaning; keys are strings")
+        if node.merge_key:
+            raise _Refused(
+                item.mark,
+                "merge keys (<<) are not part of YAML 1.2 and have no JSON meaning; write the keys out (or quote '<<' to mean the string)",
+            )
+        if node.value is None:
+            raise _Refused(item.mark, "a null mapping key has no JSON meaning; keys are strings (quote it: '~')")
+        return node.value if isinstance(node.value, str) else node.text
 
 
-def _scalar(node: Any) -> Any:
-    """ruamel's scalar subclasses (ScalarFloat, ScalarBoolean, …) as plain Python values."""
-    if node is None or isinstance(node, bool):
-        return node
-    if isinstance(node, int):
-        return bool(node) if type(node).__name__ == "ScalarBoolean" else int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    return str(node)  # timestamps and other YAML types: the text the user wrote, as a string
+def _written(item: Any) -> str:
+    node = item.target if isinstance(item, _Alias) else item
+    return json.dumps(node.text) if isinstance(node.value, str) else node.text
