@@ -63,6 +63,7 @@ def build_job(source: Source) -> Job:
         tags=dict(data.get("tags") or {}),
         network=_network(data.get("network") or {}),
         retry_attempts=(data.get("retry") or {}).get("max_attempts"),
+        allow_secrets=tuple(data.get("allow_secrets", ())),
         source=source,
     )
 

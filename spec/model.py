@@ -104,6 +104,7 @@ class Job:
     tags: dict[str, str]
     network: Network
     retry_attempts: int | None
+    allow_secrets: tuple[str, ...]  # names whose values are not checked for credentials
     source: Source = field(repr=False, compare=False)
 
     @property

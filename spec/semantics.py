@@ -12,6 +12,7 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
+from spec import secrets
 from spec.diagnostics import Diagnostic
 from spec.durations import describe
 from spec.model import Job
@@ -20,17 +21,6 @@ HYPERPARAMETER_VALUE_MAX = 2500  # characters of the JSON-encoded value (API mod
 
 # Instance families with NVIDIA GPUs (SageMaker training types).
 _GPU_FAMILIES = re.compile(r"^ml\.(p\d|g\d)[a-z0-9-]*\.")
-
-# Words that make a name secret-looking, matched against the words of a key (split on _ - . and
-# camelCase), so that max_tokens or tokenizer do not count but api_key and dbPassword do.
-_SECRET_WORDS = {"secret", "password", "passwd", "pwd", "token", "credential", "credentials", "apikey", "passphrase"}
-_SECRET_PAIRS = {("api", "key"), ("access", "key"), ("private", "key"), ("secret", "key"), ("auth", "token")}
-_SECRET_VALUES = (
-    (re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"), "an AWS access key ID"),
-    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
-    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"), "a GitHub token"),
-    (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b"), "a Slack token"),
-)
 
 Rule = Callable[[Job], Iterator[Diagnostic]]
 
@@ -95,20 +85,16 @@ def files_exist(job: Job) -> Iterator[Diagnostic]:
 
 
 def no_secrets(job: Job) -> Iterator[Diagnostic]:
-    for section, values in (("environment", job.environment), ("hyperparameters", job.hyperparameters)):
-        for name, value in values.items():
-            text = value if isinstance(value, str) else json.dumps(value)
-            if _secret_name(name) and text not in ("", "null"):
-                yield job.source.diagnostic(
-                    (section, name),
-                    f"{name!r} looks like a secret: keep credentials out of job.yaml (the job's role, or AWS Secrets Manager, can provide them)",
-                    key=True,
-                )
-                continue
-            for pattern, what in _SECRET_VALUES:
-                if pattern.search(text):
-                    yield job.source.diagnostic((section, name), f"the value of {name!r} looks like {what}: keep credentials out of job.yaml")
-                    break
+    allowed = frozenset(job.allow_secrets)
+    for path, message in secrets.findings(job.source.data, allowed):
+        yield job.source.diagnostic(path, message)
+
+
+def allowed_secrets_are_keys(job: Job) -> Iterator[Diagnostic]:
+    keys = set(secrets.keys_of({k: v for k, v in job.source.data.items() if k != "allow_secrets"}))
+    for index, name in enumerate(job.allow_secrets):
+        if name not in keys:
+            yield job.source.diagnostic(("allow_secrets", index), f"allow_secrets names {name!r}, which is no key of this job")
 
 
 def hyperparameters_fit(job: Job) -> Iterator[Diagnostic]:
@@ -162,6 +148,7 @@ RULES: tuple[Rule, ...] = (
     image_matches_instance,
     files_exist,
     no_secrets,
+    allowed_secrets_are_keys,
     hyperparameters_fit,
     metric_regexes_compile,
     metric_names_unique,
@@ -174,7 +161,3 @@ def _escapes(relative: str) -> bool:
     path = PurePosixPath(relative)
     return path.is_absolute() or ".." in path.parts
 
-
-def _secret_name(name: str) -> bool:
-    words = [w.lower() for w in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name)]
-    return any(w in _SECRET_WORDS for w in words) or any(pair in _SECRET_PAIRS for pair in zip(words, words[1:]))

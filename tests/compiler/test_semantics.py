@@ -90,26 +90,6 @@ def test_requirements_must_exist(tmp_path):
     assert findings(tmp_path, text, {"reqs.txt": "numpy==2.1.3\n"}) == ([], [])
 
 
-@pytest.mark.parametrize("name", ["api_key", "DB_PASSWORD", "githubToken", "AWS_SECRET_ACCESS_KEY", "clientSecret"])
-def test_secret_looking_names_are_errors(tmp_path, name):
-    errors, _ = findings(tmp_path, with_lines("environment:", f"  {name}: abc"))
-    assert len(errors) == 1 and errors[0].startswith(f"12:3: '{name}' looks like a secret")
-
-
-@pytest.mark.parametrize("name", ["max_tokens", "tokenizer", "sort_key", "keyword", "passes"])
-def test_names_that_only_resemble_secrets_are_fine(tmp_path, name):
-    assert findings(tmp_path, with_lines("hyperparameters:", f"  {name}: 3")) == ([], [])
-
-
-@pytest.mark.parametrize(
-    "value, what",
-    [("AKIAIOSFODNN7EXAMPLE", "an AWS access key ID"), ("-----BEGIN RSA PRIVATE KEY-----", "a private key")],
-)
-def test_secret_looking_values_are_errors(tmp_path, value, what):
-    errors, _ = findings(tmp_path, with_lines("hyperparameters:", f"  note: '{value}'"))
-    assert errors == [f"12:9: the value of 'note' looks like {what}: keep credentials out of job.yaml"]
-
-
 def test_encoded_hyperparameter_at_most_2500_characters(tmp_path):
     fits = "x" * 2498  # 2500 once quoted
     assert findings(tmp_path, with_lines("hyperparameters:", f"  text: {fits}")) == ([], [])

@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 
 from compiler.local import LocalOptions, parse_overrides
 from compiler.pipeline import compile_job
-from spec.semantics import _secret_name
+from spec.secrets import secret_name
 
 from . import contract
 from .jobs import job_document, read_dump, run_cli, run_in_process, write_job
 
 KEYS = st.from_regex(r"[A-Za-z][A-Za-z0-9_.-]{0,11}", fullmatch=True).filter(
-    lambda k: contract.is_user_key(k) and not _secret_name(k)
+    lambda k: contract.is_user_key(k) and not secret_name(k)
 )
 TEXT = st.text(st.characters(codec="utf-8", max_codepoint=0xFFFF, exclude_categories=("Cs", "Cc")), max_size=12)
 SCALARS = (
