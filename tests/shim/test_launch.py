@@ -19,8 +19,11 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from . import harness
+from .conftest import require_awk, require_shell
 from .harness import Job, Outcome, Tree
 
 # Records each call (one JSON line), fakes pip, runs the rest with the real interpreter.
@@ -421,6 +424,76 @@ def test_the_banner_masks_secret_looking_values(tmp_path: Path) -> None:
     assert "SM_HP_EPOCHS=3" in outcome.stderr
     assert "'--api_token' '****'" in outcome.stderr
     assert "SM_HPS=****" in outcome.stderr
+    assert "SM_TRAINING_ENV=****" in outcome.stderr and "SM_USER_ARGS=****" in outcome.stderr
+
+
+# (hyperparameter name, JSON value, masked?): nested names, shapes anywhere, and ML names.
+BANNER_CASES = [
+    ("cfg", {"db": {"token": "abcdefgh12"}}, True),
+    ("urls", ["https://example.com/x", "git+https://oauth2:hunter2hunter@github.com/o/r"], True),
+    ("model", "hf_" + "AbCdEfGhIj" * 3 + "xy", True),
+    ("note", "key AKIAIOSFODNN7EXAMPLE here", True),
+    ("dsn", "postgres://admin:pw@db/x", True),
+    ("hubToken", "abcdefgh12", True),
+    ("pad_token", "<pad>", False),
+    ("eos_token_id", 2, False),
+    ("use_auth_token", True, False),
+    ("private_key_path", "/keys/id_rsa", False),
+    ("monkey", "banana-bread", False),
+    ("password", "", False),
+    ("db_password", None, False),
+    ("mirror", "https://user:${TOKEN}@example.com/simple", False),
+]
+
+
+@pytest.mark.parametrize(
+    "shell, awk",
+    [(shell, harness.DEFAULT_AWK) for shell in harness.SHELLS] + [(harness.DEFAULT_SHELL, awk) for awk in harness.AWKS[1:]],
+    ids=lambda x: x.name.replace(" ", "_"),
+)
+def test_the_banner_masks_credentials_by_shape_and_nested_names(shell: harness.Shell, awk: harness.Awk, tmp_path: Path) -> None:
+    require_shell(shell)
+    require_awk(awk)
+    job = Job(hyperparameters={name: json.dumps(value) for name, value, _ in BANNER_CASES})
+    outcome = harness.run_shim(job, tmp_path, shell=shell, awk=awk)
+    assert outcome.exit_code == 0, outcome.describe()
+    for name, value, masked in BANNER_CASES:
+        variable = "SM_HP_" + name.upper()
+        shown = outcome.env[variable]
+        assert (f"  {variable}=****\n" in outcome.stderr) is masked, name
+        assert (f"  {variable}={shown}\n" in outcome.stderr) is not masked, name
+    assert "SM_HPS=****" in outcome.stderr and "SM_TRAINING_ENV=****" in outcome.stderr
+    for secret in ("abcdefgh12", "hunter2hunter", "AKIAIOSFODNN7EXAMPLE", "admin:pw", "AbCdEfGhIj"):
+        assert secret not in outcome.stderr
+
+
+def test_the_banner_shows_the_aggregates_when_nothing_is_secret(tmp_path: Path) -> None:
+    job = Job(hyperparameters={name: json.dumps(value) for name, value, masked in BANNER_CASES if not masked})
+    outcome, _ = run(job, tmp_path)
+    assert outcome.exit_code == 0, outcome.describe()
+    assert "****" not in outcome.stderr and "<pad>" in outcome.stderr
+
+
+def test_the_banner_masks_exactly_what_job_yaml_refuses(tmp_path: Path) -> None:
+    """The shim's rules against spec/secrets.py over the corpus of the compiler's tests."""
+    from spec.secrets import findings
+    from tests.compiler import test_secrets as corpus
+
+    cases: list[tuple[str, object]] = [("note", value) for value, _ in corpus.SHAPED]
+    cases += [("note", value) for value in corpus.test_near_misses_of_each_shape_are_fine.pytestmark[0].args[1]]
+    for line in corpus.test_ordinary_names_and_values_that_are_no_credential_are_fine.pytestmark[0].args[1]:
+        name, _, text = line.partition(": ")
+        cases.append((name, json.loads(text) if text[:1] in "0123456789tfn" and text != "null" else None if text in ("~", "null") else text.strip("'")))
+    cases += [(name, "s3cr3t-value") for name in corpus.test_secret_looking_names_are_errors_at_the_value.pytestmark[0].args[1]]
+    cases += [("MY_AWS_SK", corpus.AWS_SECRET), ("MY_AWS_SK", corpus.AWS_SECRET.lower())]
+    job = Job(hyperparameters={f"case{index}": json.dumps({name: value}) for index, (name, value) in enumerate(cases)})
+    for awk in harness.AWKS:
+        require_awk(awk)
+        outcome = harness.run_shim(job, tmp_path / awk.name.replace(" ", "_"), awk=awk)
+        assert outcome.exit_code == 0, outcome.describe()
+        for index, (name, value) in enumerate(cases):
+            refused = any(True for _ in findings({name: value}))
+            assert (f"  SM_HP_CASE{index}=****\n" in outcome.stderr) is refused, (awk.name, name, value)
 
 
 def _run_with_stack_limit(job: Job, tmp_path: Path, stack_kib: int) -> tuple[Outcome, Tree]:
@@ -454,3 +527,42 @@ def test_arguments_that_cannot_fit_at_all_are_a_clear_error(tmp_path: Path) -> N
     assert outcome.exit_code == 1
     assert not outcome.launched
     assert outcome.failure is not None and "limit of execve" in outcome.failure
+
+
+@pytest.mark.parametrize("awk", harness.AWKS, ids=lambda awk: awk.name.replace(" ", "_"))
+def test_a_credential_as_deep_as_the_shim_allows_is_masked(awk: harness.Awk, tmp_path: Path) -> None:
+    require_awk(awk)
+    value: object = {"token": "abcdefghijk"}
+    for level in range(99):  # 100 containers in all, the deepest value the shim accepts
+        value = [value] if level % 2 else {"k": value}
+    outcome = harness.run_shim(Job(hyperparameters={"deep": json.dumps(value)}), tmp_path, awk=awk)
+    assert outcome.exit_code == 0, outcome.describe()
+    assert "SM_HP_DEEP=****" in outcome.stderr and "abcdefghijk" not in outcome.stderr
+
+
+_NAME_WORDS = st.sampled_from(["token", "Token", "TOKEN", "key", "Key", "api", "API", "access", "secret", "password", "pwd",
+                               "aws", "AWS", "id", "pad", "max", "db", "credentials", "passphrase", "x1", "ssh"])
+_NAMES = st.builds(lambda words, seps: "".join(w + s for w, s in zip(words, seps))[: -1 or None],
+                   st.lists(_NAME_WORDS, min_size=1, max_size=4), st.lists(st.sampled_from(["_", "-", ".", ""]), min_size=4, max_size=4))
+_FRAGMENTS = st.sampled_from([
+    "AKIA", "ASIA", "ghp_", "gho_", "github_pat_", "glpat-", "xoxb-", "xoxz-", "hf_", "-----BEGIN ", "RSA ", "PRIVATE KEY-----",
+    "https://", "git+ssh://", "user", ":", "@", "/", "$", "${", "}", "VAR", " ", "\t", "<", ">", "[", "|", "aws_secret_access_key=",
+    "AWS_SECRET=", "A", "Z9", "a", "0", "_", "-", "é", "arn:", "./", "~/",
+])
+_VALUES = st.one_of(
+    st.builds("".join, st.lists(st.one_of(_FRAGMENTS, st.text("aZ09/+_-", min_size=1, max_size=45)), max_size=8)),
+    st.none(), st.booleans(), st.integers(),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cases=st.lists(st.tuples(_NAMES, _VALUES), min_size=1, max_size=30))
+def test_the_banner_masks_exactly_what_job_yaml_refuses_for_drawn_names_and_values(cases, tmp_path_factory) -> None:
+    from spec.secrets import findings
+
+    job = Job(hyperparameters={f"case{index}": json.dumps({name: value}) for index, (name, value) in enumerate(cases)})
+    outcome = harness.run_shim(job, tmp_path_factory.mktemp("banner"))
+    assert outcome.exit_code == 0, outcome.describe()
+    for index, (name, value) in enumerate(cases):
+        refused = any(True for _ in findings({name: value}))
+        assert (f"  SM_HP_CASE{index}=****\n" in outcome.stderr) is refused, (name, value)
