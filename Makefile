@@ -64,7 +64,7 @@ test: $(VENV)/.dev oracle check ## Run every test (needs the tools .ci/run insta
 	$(PY) -m pytest -n auto tests
 
 .PHONY: bench-compile
-bench-compile: $(VENV)/.runtime ## Benchmark: compile one example, and 100 jobs in one invocation
+bench-compile: $(VENV)/.runtime ## Benchmark: compile one example, 100 jobs in one invocation, refuse an alias bomb
 	$(PY) -m tests.bench.compile
 
 .PHONY: constraints

@@ -1,4 +1,5 @@
-"""Benchmark: wall time of compiling one example, and of 100 job files in one invocation.
+"""Benchmark: wall time of compiling one example, and of 100 job files in one invocation; and
+the time and peak memory of refusing a "billion laughs" alias bomb of under 600 bytes.
 
 Run with `make bench-compile`. Prints medians of several runs, measured side by side in this
 one run; it asserts nothing (speed is not a test on shared machines).
@@ -6,6 +7,7 @@ one run; it asserts nothing (speed is not a test on shared machines).
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import subprocess
@@ -15,6 +17,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+# Nine levels of nine aliases: 9**10 strings once expanded, refused at the expansion limit.
+ALIAS_BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]\n" for previous, name in zip("abcdefghi", "bcdefghij")
+)
 EXAMPLE = REPO / "examples" / "basic"
 ROUNDS = 7
 JOBS = 100
@@ -41,6 +47,20 @@ def median_ms(command: list[str]) -> float:
     return statistics.median(timed(command) for _ in range(ROUNDS)) * 1000
 
 
+def refusal_ms_and_peak_kib(command: list[str]) -> tuple[float, int]:
+    """Median wall time and largest resident set of a command that must exit 2."""
+    times, peak = [], 0
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+        times.append(time.perf_counter() - start)
+        if os.waitstatus_to_exitcode(status) != 2:
+            raise SystemExit(f"expected exit 2 from {command}, got {os.waitstatus_to_exitcode(status)}")
+        peak = max(peak, usage.ru_maxrss)
+    return statistics.median(times) * 1000, peak
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         jobs = []
@@ -54,11 +74,20 @@ def main() -> None:
         imports = median_ms([sys.executable, "-c", "import compiler.pipeline, compiler.output"])
         one = median_ms([sys.executable, "-m", "compiler", "compile", jobs[0]])
         many = median_ms([sys.executable, "-c", MANY, *jobs])
+        bomb = Path(scratch) / "bomb" / "job.yaml"
+        bomb.parent.mkdir()
+        bomb.write_text(ALIAS_BOMB)
+        bomb_ms, bomb_kib = refusal_ms_and_peak_kib([sys.executable, "-m", "compiler", "validate", str(bomb)])
+        _, valid_kib = refusal_ms_and_peak_kib([sys.executable, "-m", "compiler", "validate", str(Path(scratch) / "missing.yaml")])
     print(f"bench-compile: median of {ROUNDS} runs each, {sys.version.split()[0]}")
     print(f"  python -c pass (floor)             {floor:8.1f} ms")
     print(f"  import the compiler                {imports:8.1f} ms")
     print(f"  compile examples/basic             {one:8.1f} ms  ({one - floor:.1f} ms over the floor)")
     print(f"  compile {JOBS} jobs, one invocation  {many:8.1f} ms  ({(many - imports) / JOBS:.2f} ms per job after imports)")
+    print(
+        f"  refuse a {len(ALIAS_BOMB)}-byte alias bomb       {bomb_ms:8.1f} ms  peak {bomb_kib / 1024:.1f} MiB "
+        f"(a missing file: {valid_kib / 1024:.1f} MiB)"
+    )
 
 
 if __name__ == "__main__":
