@@ -74,28 +74,35 @@ def read_source(path: Path) -> Source:
         raise SpecError(path, [Diagnostic(1, 1, f"cannot read the file: {exc}")]) from None
     source = Source(path=path, data=None)
     try:
-        root = _compose(text)
-        source.data = _Builder(source).value(root, ()) if root is not None else None
-    except _Refused as exc:
+        source.data = parse_yaml(text, source)
+    except YamlError as exc:
         raise SpecError(path, [Diagnostic(exc.line, exc.col, exc.message)]) from None
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise SpecError(path, [Diagnostic(line, col, f"YAML syntax: {problem}")]) from None
-    except YAMLError as exc:
-        raise SpecError(path, [Diagnostic(1, 1, f"YAML syntax: {exc}")]) from None
     source.values.setdefault((), (1, 1))
     return source
 
 
-class _Refused(Exception):
-    """YAML that is well-formed but has no JSON meaning, at a 1-based position."""
+class YamlError(ValueError):
+    """Text that is not YAML, or YAML without a JSON meaning, at a 1-based position."""
 
     def __init__(self, mark: tuple[int, int], message: str):
         super().__init__(message)
         self.line, self.col = mark
         self.message = message
+
+
+def parse_yaml(text: str, source: Source | None = None, max_depth: int = DOCUMENT_DEPTH) -> Any:
+    """The JSON meaning of one YAML document (None for an empty one), recording positions in
+    `source` when given; YamlError if there is none. A hyperparameter value alone may nest
+    SHIM_DEPTH levels."""
+    try:
+        root = _compose(text, max_depth)
+        return _Builder(source or Source(path=Path(), data=None)).value(root, ()) if root is not None else None
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise YamlError(where, f"YAML syntax: {exc.problem or exc.context or 'invalid YAML'}") from None
+    except YAMLError as exc:
+        raise YamlError((1, 1), f"YAML syntax: {exc}") from None
 
 
 @dataclass(eq=False)
@@ -121,7 +128,7 @@ def _mark(event: Any) -> tuple[int, int]:
     return event.start_mark.line + 1, event.start_mark.column + 1
 
 
-def _compose(text: str) -> _Node | None:
+def _compose(text: str, max_depth: int) -> _Node | None:
     """The document's node tree, built from parser events without recursion."""
     yaml = YAML(typ="safe", pure=True)
     stack: list[_Node] = []
@@ -132,7 +139,7 @@ def _compose(text: str) -> _Node | None:
         if isinstance(event, DocumentStartEvent):
             documents += 1
             if documents > 1:
-                raise _Refused(_mark(event), "a job file holds one document; remove the second '---' and what follows")
+                raise YamlError(_mark(event), "one document only: remove the second '---' and what follows")
             continue
         if isinstance(event, (MappingEndEvent, SequenceEndEvent)):
             stack.pop().open = False
@@ -140,18 +147,18 @@ def _compose(text: str) -> _Node | None:
         if isinstance(event, AliasEvent):
             target = anchors.get(event.anchor)
             if target is None:
-                raise _Refused(_mark(event), f"alias *{event.anchor} refers to no anchor before it")
+                raise YamlError(_mark(event), f"alias *{event.anchor} refers to no anchor before it")
             if target.open:
-                raise _Refused(_mark(event), f"alias *{event.anchor} is inside the node it refers to: a recursive structure has no JSON meaning")
+                raise YamlError(_mark(event), f"alias *{event.anchor} is inside the node it refers to: a recursive structure has no JSON meaning")
             item: Any = _Alias(target, _mark(event))
         elif isinstance(event, ScalarEvent):
             item = _scalar_node(event)
         elif isinstance(event, (MappingStartEvent, SequenceStartEvent)):
             item = _collection_node(event)
-            if len(stack) >= DOCUMENT_DEPTH:
-                raise _Refused(
+            if len(stack) >= max_depth:
+                raise YamlError(
                     item.mark,
-                    f"nesting deeper than {DOCUMENT_DEPTH} levels (a hyperparameter value may nest {SHIM_DEPTH}, the limit of the training shim)",
+                    f"nesting deeper than {max_depth} levels (a hyperparameter value may nest {SHIM_DEPTH}, the limit of the training shim)",
                 )
         else:
             continue  # stream start and end, document end
@@ -177,7 +184,7 @@ def _scalar_node(event: ScalarEvent) -> _Node:
         else:
             value = yaml_core.tagged_scalar(tag, event.value)
     except yaml_core.NoJsonMeaning as exc:
-        raise _Refused(mark, str(exc)) from None
+        raise YamlError(mark, str(exc)) from None
     merge_key = tag is None and event.style is None and event.value == "<<"
     return _Node("scalar", mark, value=value, text=event.value, merge_key=merge_key)
 
@@ -188,8 +195,8 @@ def _collection_node(event: Any) -> _Node:
     if event.tag not in (None, "!", expected):
         tag = yaml_core.short_tag(event.tag)
         if event.tag in (yaml_core.MAP, yaml_core.SEQ) or event.tag in yaml_core.SCALAR_TAGS:
-            raise _Refused(_mark(event), f"the tag {tag} does not fit a {'mapping' if mapping else 'sequence'}")
-        raise _Refused(_mark(event), yaml_core.unsupported_tag(event.tag))
+            raise YamlError(_mark(event), f"the tag {tag} does not fit a {'mapping' if mapping else 'sequence'}")
+        raise YamlError(_mark(event), yaml_core.unsupported_tag(event.tag))
     return _Node("mapping" if mapping else "sequence", _mark(event))
 
 
@@ -214,7 +221,7 @@ class _Builder:
         if self.alias is not None:
             self.expanded += 1
             if self.expanded > ALIAS_EXPANSION_LIMIT:
-                raise _Refused(
+                raise YamlError(
                     self.alias.mark,
                     f"aliases expand to more than {ALIAS_EXPANSION_LIMIT} nodes; write the values out, or reuse less",
                 )
@@ -232,7 +239,7 @@ class _Builder:
             key = self.key(key_item)
             if key in result:
                 same = "" if written[key] == _written(key_item) else f" ({written[key]} and {_written(key_item)} are the same once keys are strings)"
-                raise _Refused(key_item.mark, f"duplicate key {json.dumps(key)}{same}")
+                raise YamlError(key_item.mark, f"duplicate key {json.dumps(key)}{same}")
             written[key] = _written(key_item)
             child = (*path, key)
             self.source.keys[child] = key_item.mark
@@ -244,14 +251,14 @@ class _Builder:
         """A mapping key as JSON's string: a string as it is, another scalar as written."""
         node = item.target if isinstance(item, _Alias) else item
         if node.kind != "scalar":
-            raise _Refused(item.mark, f"a {node.kind} as a mapping key has no JSON meaning; keys are strings")
+            raise YamlError(item.mark, f"a {node.kind} as a mapping key has no JSON meaning; keys are strings")
         if node.merge_key:
-            raise _Refused(
+            raise YamlError(
                 item.mark,
                 "merge keys (<<) are not part of YAML 1.2 and have no JSON meaning; write the keys out (or quote '<<' to mean the string)",
             )
         if node.value is None:
-            raise _Refused(item.mark, "a null mapping key has no JSON meaning; keys are strings (quote it: '~')")
+            raise YamlError(item.mark, "a null mapping key has no JSON meaning; keys are strings (quote it: '~')")
         return node.value if isinstance(node.value, str) else node.text
 
 

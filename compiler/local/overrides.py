@@ -1,9 +1,9 @@
 """Hyperparameter overrides for one local run (`--hp KEY=VALUE`, `HPS='k=v …'`), and loading a
 job with them applied.
 
-A value is read the way job.yaml reads it (YAML 1.2, so JSON works too): `epochs=3` is the
-integer 3, `name=resnet` a string, `layers=[64,128]` a list, `note=` null. The overridden job
-then goes through the same schema, semantic and request checks as job.yaml itself.
+A value is read the way job.yaml reads it (YAML 1.2 restricted to JSON, spec/source.py):
+`epochs=3` is the integer 3, `name=resnet` a string, `layers=[64,128]` a list, `note=` null.
+The overridden job then goes through the same schema, semantic and request checks as job.yaml itself.
 """
 
 from __future__ import annotations
@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from compiler.pipeline import Compiled, default_out_dir
 from compiler.render import render
 from spec import Diagnostic, SpecError
@@ -23,7 +20,7 @@ from spec.loader import build_job
 from spec.request_rules import check_request
 from spec.schema import schema_diagnostics
 from spec.semantics import semantic_diagnostics
-from spec.source import read_source
+from spec.source import SHIM_DEPTH, YamlError, parse_yaml, read_source
 
 
 class OverrideError(ValueError):
@@ -56,24 +53,10 @@ def parse_override(text: str) -> Override:
 
 
 def parse_value(value_text: str, context: str) -> Any:
-    yaml = YAML(typ="safe", pure=True)
     try:
-        value = yaml.load(value_text)
-    except YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise OverrideError(f"hyperparameter override {context!r}: value is not a YAML or JSON value: {problem}") from None
-    return _plain(value)
-
-
-def _plain(value: Any) -> Any:
-    """Timestamps and other YAML-only types become the text written, as job.yaml does."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    return str(value)
+        return parse_yaml(value_text, max_depth=SHIM_DEPTH)
+    except YamlError as exc:
+        raise OverrideError(f"hyperparameter override {context!r}: {exc.message}") from None
 
 
 def compile_with_overrides(job_path: Path, overrides: list[Override], out_dir: Path | None = None) -> Compiled:

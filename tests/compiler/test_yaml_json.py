@@ -66,7 +66,7 @@ def refusal(tmp_path: Path, text: str) -> str:
         ("a: &x [1, *x]\n", "1:11: alias *x is inside the node it refers to: a recursive structure"),
         ("a: &x {b: {c: *x}}\n", "1:15: alias *x is inside the node it refers to"),
         ("a: *nowhere\n", "1:4: alias *nowhere refers to no anchor before it"),
-        ("a: 1\n---\nb: 2\n", "2:1: a job file holds one document"),
+        ("a: 1\n---\nb: 2\n", "2:1: one document only"),
     ],
 )
 def test_yaml_without_a_json_meaning_is_refused_at_its_line(tmp_path, text, expected):

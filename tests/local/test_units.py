@@ -74,3 +74,24 @@ def test_overrides_read_values_like_job_yaml():
 def test_malformed_overrides_are_errors(bad: str):
     with pytest.raises(OverrideError, match="hyperparameter override"):
         parse_overrides([bad])
+
+
+@pytest.mark.parametrize(
+    "bad, problem",
+    [
+        ("s=!!set {a}", "the tag !!set has no JSON meaning"),
+        ("k={1: a, '1': b}", 'duplicate key "1"'),
+        ("m={<<: {a: 1}}", "merge keys"),
+        ("n=.nan", "not a number JSON can hold"),
+        ("d=" + "[" * 101 + "]" * 101, "nesting deeper than 100 levels"),
+    ],
+)
+def test_overrides_without_a_json_meaning_are_errors_as_in_job_yaml(bad: str, problem: str):
+    with pytest.raises(OverrideError, match="hyperparameter override") as caught:
+        parse_overrides([bad])
+    assert problem in str(caught.value)
+
+
+def test_an_override_may_nest_as_deep_as_the_shim_allows():
+    (override,) = parse_overrides(["d=" + "[" * 100 + "]" * 100])
+    assert override.value[0][0] is not None
