@@ -78,16 +78,20 @@ def shape_of(text: str) -> str | None:
     return None
 
 
-def findings(data: Any, allowed: frozenset[str] = frozenset()) -> Iterator[tuple[Path_, str]]:
-    """(path of the value, message) for every credential in a document."""
+def findings(data: Any, allowed: frozenset[str] = frozenset()) -> Iterator[tuple[Path_, str, bool]]:
+    """(path, message, whether it is the key at that path) for every credential in a document."""
     yield from _walk(data, (), None, allowed)
 
 
-def _walk(value: Any, path: Path_, name: str | None, allowed: frozenset[str]) -> Iterator[tuple[Path_, str]]:
+def _walk(value: Any, path: Path_, name: str | None, allowed: frozenset[str]) -> Iterator[tuple[Path_, str, bool]]:
     if name is not None and name in allowed:
         return
     if isinstance(value, dict):
         for key, child in value.items():
+            what = shape_of(key)
+            if what is not None:
+                yield (*path, key), f"this key holds {what}: keep credentials out of job.yaml", True
+                continue
             yield from _walk(child, (*path, key), key, allowed)
         return
     if isinstance(value, list):
@@ -98,16 +102,16 @@ def _walk(value: Any, path: Path_, name: str | None, allowed: frozenset[str]) ->
     if isinstance(value, str):
         what = shape_of(value)
         if what is not None:
-            yield path, f"this value holds {what}: keep credentials out of job.yaml{allow_hint}"
+            yield path, f"this value holds {what}: keep credentials out of job.yaml{allow_hint}", False
             return
     if isinstance(value, str) and name is not None and "aws" in words(name) and _looks_like_aws_secret_key(value):
-        yield path, f"this value looks like an AWS secret access key: keep credentials out of job.yaml{allow_hint}"
+        yield path, f"this value looks like an AWS secret access key: keep credentials out of job.yaml{allow_hint}", False
         return
     if name is not None and secret_name(name) and could_be_credential(name, value):
         yield path, (
             f"{name!r} looks like a secret: keep credentials out of job.yaml (the job's role, or "
             f"AWS Secrets Manager, can provide them){allow_hint}"
-        )
+        ), False
 
 
 def _looks_like_aws_secret_key(value: str) -> bool:

@@ -86,8 +86,8 @@ def files_exist(job: Job) -> Iterator[Diagnostic]:
 
 def no_secrets(job: Job) -> Iterator[Diagnostic]:
     allowed = frozenset(job.allow_secrets)
-    for path, message in secrets.findings(job.source.data, allowed):
-        yield job.source.diagnostic(path, message)
+    for path, message, at_key in secrets.findings(job.source.data, allowed):
+        yield job.source.diagnostic(path, message, key=at_key)
 
 
 def allowed_secrets_are_keys(job: Job) -> Iterator[Diagnostic]:

@@ -108,6 +108,11 @@ def test_credentials_are_found_by_shape_in_every_string(tmp_path, value, what, p
     assert secret_part not in error
 
 
+def test_a_credential_as_a_key_is_refused_at_the_key(tmp_path):
+    error = only_error(tmp_path, with_lines("hyperparameters:", "  cfg:", f"    {HUGGING_FACE}: 1"))
+    assert error == "13:5: this key holds a Hugging Face token: keep credentials out of job.yaml"
+
+
 def test_a_pip_entry_with_a_token_in_its_url_is_refused(tmp_path):
     text = MINIMAL.replace("  repository: demo/train", f"  repository: demo/train\n  pip:\n    - numpy\n    - git+https://oauth2:{GITHUB}@github.com/o/r.git")
     error = only_error(tmp_path, text)
