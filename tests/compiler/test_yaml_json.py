@@ -183,3 +183,23 @@ def test_a_json_document_read_as_yaml_means_the_same(tmp_path, data):
     for text in (json.dumps(data, ensure_ascii=False), json.dumps(data, ensure_ascii=False, indent=2), _block_yaml(data)):
         read_back = read(tmp_path, text).data
         assert json.dumps(read_back, sort_keys=True) == json.dumps(json.loads(json.dumps(data)), sort_keys=True), text
+
+
+_YAML_PIECES = st.sampled_from([
+    "a", "b", "1", "0x1F", "1.5", ".inf", "~", "true", "'q'", '"d"', "2024-01-01", "&x ", "*x", "&y ", "*y", "!!set ", "!!str ",
+    "!!int ", "!!map ", "!!omap ", "!!binary ", "!foo ", "! ", "<<", "? ", ": ", "- ", "[", "]", "{", "}", ", ", "\n", "\n  ",
+    "\n    ", "\n- ", "---\n", "|\n  ", ">-\n  ", "#c", "%YAML 1.2\n---\n", "\t", "\\", "@",
+])
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.lists(_YAML_PIECES, max_size=30).map("".join))
+def test_any_text_is_refused_with_a_position_or_read_as_plain_json(tmp_path, text):
+    try:
+        data = read(tmp_path, text).data
+    except SpecError as error:
+        (diagnostic,) = error.diagnostics
+        assert diagnostic.line >= 1 and diagnostic.col >= 1 and diagnostic.message
+        return
+    encoded = json.dumps(data, allow_nan=False)  # only JSON's types, no NaN or infinity
+    assert json.loads(encoded) == data
