@@ -25,7 +25,8 @@ the document. Messages never repeat the value.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 SECRET_WORDS = frozenset({"password", "passwd", "pwd", "secret", "token", "credential", "credentials", "apikey", "passphrase"})
 KEY_QUALIFIERS = frozenset({"api", "access", "private", "secret", "account", "signing", "client", "ssh"})
@@ -37,9 +38,15 @@ _AWS_SECRET_KEY = re.compile(r"[A-Za-z0-9/+]{40}\Z")
 
 # (pattern, what it is); searched anywhere in a string.
 SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:]*:(?!\$\{?[A-Za-z_][A-Za-z0-9_]*\}?@)[^\s/?#@]+@"), "a URL with a password"),
+    (
+        re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:]*:(?!\$\{?[A-Za-z_][A-Za-z0-9_]*\}?@)[^\s/?#@]+@"),
+        "a URL with a password",
+    ),
     (re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Z0-9])"), "an AWS access key ID"),
-    (re.compile(r"(?i:aws_?secret_?access_?key|aws_?secret)\W{1,4}[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])"), "an AWS secret access key"),
+    (
+        re.compile(r"(?i:aws_?secret_?access_?key|aws_?secret)\W{1,4}[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])"),
+        "an AWS secret access key",
+    ),
     (re.compile(r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"), "a GitHub token"),
     (re.compile(r"(?<![A-Za-z0-9_])glpat-[A-Za-z0-9_-]{20,}"), "a GitLab token"),
     (re.compile(r"(?<![A-Za-z0-9_])xox[abposr]-[A-Za-z0-9-]{10,}"), "a Slack token"),

@@ -43,6 +43,7 @@ DOCUMENT_DEPTH = SHIM_DEPTH + 2
 # settings, and a few milliseconds of work at most (a "billion laughs" document stops here).
 ALIAS_EXPANSION_LIMIT = 10_000
 
+
 @dataclass
 class Source:
     """A parsed job document and the positions of its nodes."""
@@ -149,7 +150,8 @@ def _compose(text: str, max_depth: int) -> _Node | None:
             if target is None:
                 raise YamlError(_mark(event), f"alias *{event.anchor} refers to no anchor before it")
             if target.open:
-                raise YamlError(_mark(event), f"alias *{event.anchor} is inside the node it refers to: a recursive structure has no JSON meaning")
+                message = "is inside the node it refers to: a recursive structure has no JSON meaning"
+                raise YamlError(_mark(event), f"alias *{event.anchor} {message}")
             item: Any = _Alias(target, _mark(event))
         elif isinstance(event, ScalarEvent):
             item = _scalar_node(event)
@@ -158,7 +160,8 @@ def _compose(text: str, max_depth: int) -> _Node | None:
             if len(stack) >= max_depth:
                 raise YamlError(
                     item.mark,
-                    f"nesting deeper than {max_depth} levels (a hyperparameter value may nest {SHIM_DEPTH}, the limit of the training shim)",
+                    f"nesting deeper than {max_depth} levels "
+                    f"(a hyperparameter value may nest {SHIM_DEPTH}, the limit of the training shim)",
                 )
         else:
             continue  # stream start and end, document end
@@ -238,7 +241,9 @@ class _Builder:
         for key_item, value_item in zip(children[::2], children[1::2]):
             key = self.key(key_item)
             if key in result:
-                same = "" if written[key] == _written(key_item) else f" ({written[key]} and {_written(key_item)} are the same once keys are strings)"
+                same = ""
+                if written[key] != _written(key_item):
+                    same = f" ({written[key]} and {_written(key_item)} are the same once keys are strings)"
                 raise YamlError(key_item.mark, f"duplicate key {json.dumps(key)}{same}")
             written[key] = _written(key_item)
             child = (*path, key)
@@ -255,7 +260,8 @@ class _Builder:
         if node.merge_key:
             raise YamlError(
                 item.mark,
-                "merge keys (<<) are not part of YAML 1.2 and have no JSON meaning; write the keys out (or quote '<<' to mean the string)",
+                "merge keys (<<) are not part of YAML 1.2 and have no JSON meaning; "
+                "write the keys out (or quote '<<' to mean the string)",
             )
         if node.value is None:
             raise YamlError(item.mark, "a null mapping key has no JSON meaning; keys are strings (quote it: '~')")

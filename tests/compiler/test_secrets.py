@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from spec.secrets import SHAPES, secret_name
-from tests.compiler.test_semantics import findings
 from tests.compiler.jobs import MINIMAL, with_lines
+from tests.compiler.test_semantics import findings
 
 GITHUB = "ghp_" + "a1B2c3D4e5" * 4  # 40 characters after the prefix
 HUGGING_FACE = "hf_" + "AbCdEfGhIj" * 3 + "klmn"
@@ -33,13 +33,14 @@ def test_secret_looking_names_are_errors_at_the_value(tmp_path, name):
 
 
 def test_nested_secret_names_are_found_at_their_line(tmp_path):
-    text = with_lines("hyperparameters:", "  cfg:", "    db:", "      password: hunter2hunter2", "  lists:", "    credentials: [abc, '']")
+    text = with_lines(
+        "hyperparameters:", "  cfg:", "    db:", "      password: hunter2hunter2", "  lists:", "    credentials: [abc, '']"
+    )
     errors, _ = findings(tmp_path, text)
+    because = "keep credentials out of job.yaml (the job's role, or AWS Secrets Manager, can provide them)"
     assert errors == [
-        "14:17: 'password' looks like a secret: keep credentials out of job.yaml (the job's role, or AWS Secrets Manager, "
-        "can provide them); if it is not one, list 'password' in allow_secrets",
-        "16:19: 'credentials' looks like a secret: keep credentials out of job.yaml (the job's role, or AWS Secrets Manager, "
-        "can provide them); if it is not one, list 'credentials' in allow_secrets",
+        f"14:17: 'password' looks like a secret: {because}; if it is not one, list 'password' in allow_secrets",
+        f"16:19: 'credentials' looks like a secret: {because}; if it is not one, list 'credentials' in allow_secrets",
     ]
 
 
@@ -48,8 +49,9 @@ def test_nested_secret_names_are_found_at_their_line(tmp_path):
     [
         "pad_token: '<pad>'", "eos_token: '</s>'", "bos_token: <s>", "sep_token: '[SEP]'", "unk_token: '<|endoftext|>'",
         "mask_token: '[MASK]'", "cls_token: CLS", "eos_token_id: 2", "pad_token_id: 0", "max_token_length: 512",
-        "token_dropout: 0.1", "use_auth_token: true", "private_key_path: /keys/id_rsa", "max_tokens: 3", "tokenizer: bpe-32k-vocabulary",
-        "sort_key: length", "keyword: hello-world", "passes: 3", "num_tokens: 100000", "token_budget: 4096", "secret_santa_rounds: 3",
+        "token_dropout: 0.1", "use_auth_token: true", "private_key_path: /keys/id_rsa", "max_tokens: 3",
+        "tokenizer: bpe-32k-vocabulary", "sort_key: length", "keyword: hello-world", "passes: 3", "num_tokens: 100000",
+        "token_budget: 4096", "secret_santa_rounds: 3",
         "password: ''", "password: ~", "password: null", "token: ''", "password: 12345678", "password: false",
         "password: ${DB_PASSWORD}", "db_password: $DB_PASSWORD", "password: /run/secrets/db", "password: ./secrets/db",
         "client_secret: arn:aws:secretsmanager:us-east-1:123456789012:secret:x", "api_key: s3://bucket/keys/api.txt",
@@ -114,7 +116,8 @@ def test_a_credential_as_a_key_is_refused_at_the_key(tmp_path):
 
 
 def test_a_pip_entry_with_a_token_in_its_url_is_refused(tmp_path):
-    text = MINIMAL.replace("  repository: demo/train", f"  repository: demo/train\n  pip:\n    - numpy\n    - git+https://oauth2:{GITHUB}@github.com/o/r.git")
+    pip = f"  pip:\n    - numpy\n    - git+https://oauth2:{GITHUB}@github.com/o/r.git"
+    text = MINIMAL.replace("  repository: demo/train", f"  repository: demo/train\n{pip}")
     error = only_error(tmp_path, text)
     assert error.startswith("10:7: this value holds a URL with a password") and "list 'pip' in allow_secrets" in error
     assert GITHUB not in error

@@ -483,7 +483,10 @@ def test_the_banner_masks_exactly_what_job_yaml_refuses(tmp_path: Path) -> None:
     cases += [("note", value) for value in corpus.test_near_misses_of_each_shape_are_fine.pytestmark[0].args[1]]
     for line in corpus.test_ordinary_names_and_values_that_are_no_credential_are_fine.pytestmark[0].args[1]:
         name, _, text = line.partition(": ")
-        cases.append((name, json.loads(text) if text[:1] in "0123456789tfn" and text != "null" else None if text in ("~", "null") else text.strip("'")))
+        if text in ("~", "null"):
+            cases.append((name, None))
+        else:
+            cases.append((name, json.loads(text) if text[:1] in "0123456789tf" else text.strip("'")))
     cases += [(name, "s3cr3t-value") for name in corpus.test_secret_looking_names_are_errors_at_the_value.pytestmark[0].args[1]]
     cases += [("MY_AWS_SK", corpus.AWS_SECRET), ("MY_AWS_SK", corpus.AWS_SECRET.lower())]
     job = Job(hyperparameters={f"case{index}": json.dumps({name: value}) for index, (name, value) in enumerate(cases)})
@@ -542,12 +545,16 @@ def test_a_credential_as_deep_as_the_shim_allows_is_masked(awk: harness.Awk, tmp
 
 _NAME_WORDS = st.sampled_from(["token", "Token", "TOKEN", "key", "Key", "api", "API", "access", "secret", "password", "pwd",
                                "aws", "AWS", "id", "pad", "max", "db", "credentials", "passphrase", "x1", "ssh"])
-_NAMES = st.builds(lambda words, seps: "".join(w + s for w, s in zip(words, seps))[: -1 or None],
-                   st.lists(_NAME_WORDS, min_size=1, max_size=4), st.lists(st.sampled_from(["_", "-", ".", ""]), min_size=4, max_size=4))
+_SEPARATORS = st.lists(st.sampled_from(["_", "-", ".", ""]), min_size=4, max_size=4)
+_NAMES = st.builds(
+    lambda words, seps: "".join(w + s for w, s in zip(words, seps)).rstrip("_-."),
+    st.lists(_NAME_WORDS, min_size=1, max_size=4),
+    _SEPARATORS,
+)
 _FRAGMENTS = st.sampled_from([
-    "AKIA", "ASIA", "ghp_", "gho_", "github_pat_", "glpat-", "xoxb-", "xoxz-", "hf_", "-----BEGIN ", "RSA ", "PRIVATE KEY-----",
-    "https://", "git+ssh://", "user", ":", "@", "/", "$", "${", "}", "VAR", " ", "\t", "<", ">", "[", "|", "aws_secret_access_key=",
-    "AWS_SECRET=", "A", "Z9", "a", "0", "_", "-", "é", "arn:", "./", "~/",
+    "AKIA", "ASIA", "ghp_", "gho_", "github_pat_", "glpat-", "xoxb-", "xoxz-", "hf_", "-----BEGIN ", "RSA ",
+    "PRIVATE KEY-----", "https://", "git+ssh://", "user", ":", "@", "/", "$", "${", "}", "VAR", " ", "\t", "<", ">", "[",
+    "|", "aws_secret_access_key=", "AWS_SECRET=", "A", "Z9", "a", "0", "_", "-", "é", "arn:", "./", "~/",
 ])
 _VALUES = st.one_of(
     st.builds("".join, st.lists(st.one_of(_FRAGMENTS, st.text("aZ09/+_-", min_size=1, max_size=45)), max_size=8)),
