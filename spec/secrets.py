@@ -33,18 +33,20 @@ KEY_QUALIFIERS = frozenset({"api", "access", "private", "secret", "account", "si
 
 _WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _REFERENCE = re.compile(r"(?:/|\./|\.\./|~/|[A-Za-z][A-Za-z0-9+.-]*://|arn:)|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?\Z")
-_TOKENIZER_TOKEN = re.compile(r".{0,7}|.*[\s<>\[\]|].*", re.DOTALL)
+# ASCII whitespace, spelled out, so that the shim's awk can apply the very same rules.
+_SPACE = r" \t\n\r\x0b\x0c\x1c-\x1f"
+_TOKENIZER_TOKEN = re.compile(rf".{{0,7}}|.*[{_SPACE}<>\[\]|].*", re.DOTALL)
 _AWS_SECRET_KEY = re.compile(r"[A-Za-z0-9/+]{40}\Z")
 
 # (pattern, what it is); searched anywhere in a string.
 SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (
-        re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:]*:(?!\$\{?[A-Za-z_][A-Za-z0-9_]*\}?@)[^\s/?#@]+@"),
+        re.compile(rf"[A-Za-z][A-Za-z0-9+.-]*://[^{_SPACE}/?#@:]*:(?!\$\{{?[A-Za-z_][A-Za-z0-9_]*\}}?@)[^{_SPACE}/?#@]+@"),
         "a URL with a password",
     ),
     (re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Z0-9])"), "an AWS access key ID"),
     (
-        re.compile(r"(?i:aws_?secret_?access_?key|aws_?secret)\W{1,4}[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])"),
+        re.compile(r"(?ai:aws_?secret_?access_?key|aws_?secret)[^A-Za-z0-9_\x80-\U0010ffff]{1,4}[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])"),
         "an AWS secret access key",
     ),
     (re.compile(r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"), "a GitHub token"),

@@ -554,7 +554,7 @@ _NAMES = st.builds(
 _FRAGMENTS = st.sampled_from([
     "AKIA", "ASIA", "ghp_", "gho_", "github_pat_", "glpat-", "xoxb-", "xoxz-", "hf_", "-----BEGIN ", "RSA ",
     "PRIVATE KEY-----", "https://", "git+ssh://", "user", ":", "@", "/", "$", "${", "}", "VAR", " ", "\t", "<", ">", "[",
-    "|", "aws_secret_access_key=", "AWS_SECRET=", "A", "Z9", "a", "0", "_", "-", "é", "arn:", "./", "~/",
+    "|", "aws_secret_access_key=", "AWS_SECRET=", "\u00a0", "\x1c", "A", "Z9", "a", "0", "_", "-", "é", "arn:", "./", "~/",
 ])
 _VALUES = st.one_of(
     st.builds("".join, st.lists(st.one_of(_FRAGMENTS, st.text("aZ09/+_-", min_size=1, max_size=45)), max_size=8)),
@@ -562,7 +562,7 @@ _VALUES = st.one_of(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cases=st.lists(st.tuples(_NAMES, _VALUES), min_size=1, max_size=30))
 def test_the_banner_masks_exactly_what_job_yaml_refuses_for_drawn_names_and_values(cases, tmp_path_factory) -> None:
     from spec.secrets import findings
