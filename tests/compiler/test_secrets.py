@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from spec.secrets import SHAPES, secret_name
-from tests.compiler.jobs import MINIMAL, with_lines
+from tests.compiler.jobs import MINIMAL, make_job, run_compiler, with_lines
 from tests.compiler.test_semantics import findings
 
 GITHUB = "ghp_" + "a1B2c3D4e5" * 4  # 40 characters after the prefix
@@ -170,3 +170,12 @@ def test_allow_secrets_must_name_keys_of_the_job(tmp_path):
 )
 def test_a_name_is_secret_by_its_last_word_or_last_two(name, secret):
     assert secret_name(name) is secret
+
+
+def test_the_compiler_refuses_with_exit_2_and_never_prints_the_secret(tmp_path):
+    job = make_job(tmp_path, with_lines("tags:", f"  owner: 'x {GITHUB}'", "hyperparameters: {cfg: {password: hunter2hunter2}}"))
+    result = run_compiler("compile", job)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert [line.split(": error: ")[0] for line in result.stderr.splitlines()] == [f"{job}:12:10", f"{job}:13:35"]
+    assert GITHUB not in result.stderr and "hunter2" not in result.stderr
+    assert not (tmp_path / "generated").exists()
