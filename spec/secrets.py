@@ -4,9 +4,11 @@ job.yaml is committed and its values reach the image, the request and the logs, 
 credential there is an error. Two rules, over every string of the document (nested
 hyperparameters, tags, environment, image.pip and apt entries, inputs, metrics…):
 
-- By shape: a URL with a password (`scheme://user:password@host`), an AWS access key ID, an
-  AWS secret access key beside an AWS-ish name, and GitHub, GitLab, Slack and Hugging Face
-  tokens and private-key blocks, wherever they stand in the text.
+- By shape, wherever it stands in a value or a key: a URL with a password
+  (`scheme://user:password@host`, unless the password is `$VAR` or `${VAR}`), an AWS access key
+  ID, an AWS secret access key after `aws_secret_access_key=` (or under a name with the word
+  `aws`, 40 characters of mixed-case base64), GitHub, GitLab, Slack and Hugging Face tokens,
+  and private-key blocks.
 - By name: a mapping key whose LAST word (words split at `_ - .` and camelCase) is a secret
   word (password, passwd, pwd, secret, token, credential(s), apikey, passphrase), or whose last
   two words are `api/access/private/secret/account/signing/client/ssh key`, holding a string
