@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,7 +27,7 @@ from compiler.local.layout import (
     missing_channels,
     new_run_dir,
 )
-from compiler.local.metrics import extract
+from compiler.local.metrics import MetricScan
 from compiler.local.overrides import Override, compile_with_overrides
 from compiler.local.paths import localize
 from compiler.local.process import KILL_AFTER_TERM_S, run_streaming
@@ -118,8 +119,7 @@ def _rehearse_interruption(run_dir: Path, compiled: Compiled, options: LocalOpti
         flush=True,
     )
     second = _attempt("attempt 2, restarted", second_base, compiled, options, client, None, out)
-    log = second.tree.log.read_text(encoding="utf-8").splitlines() if second.tree.log.is_file() else []
-    print_resume(report(following, restored, atimes, log), out)
+    print_resume(report(following, restored, atimes, _log_lines(second.tree.log)), out)
     return EXIT_SUCCEEDED if second.exit_code == 0 else EXIT_FAILED
 
 
@@ -147,14 +147,26 @@ def _attempt(
         argv, env = [str(tree.shim)], _shim_environment(job, request, tree, options)
     else:
         argv, env = _docker_run(client, job, request, tree), dict(os.environ)
-    finished = run_streaming(argv, env, tree.code_dir, tree.log, terminate_after_s, kill_after_term_s=options.stop_grace_s)
+    scan = MetricScan(job.metrics)
+    finished = run_streaming(
+        argv, env, tree.code_dir, tree.log, terminate_after_s, kill_after_term_s=options.stop_grace_s, observe=scan.feed
+    )
     print(f"--- end of {label} ---", file=out, flush=True)
-    metrics = extract(job.metrics, finished.log)
+    metrics = scan.results()
     outcome = read_outcome(
         label, tree, finished.exit_code, finished.duration_s, checkpoint_dir, metrics, finished.terminated_at_s, finished.killed
     )
     print_summary(outcome, out)
     return outcome
+
+
+def _log_lines(log: Path) -> Iterator[str]:
+    """The attempt's log, one line at a time: it may be larger than memory."""
+    if not log.is_file():
+        return
+    with log.open(encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            yield line.rstrip("\n")
 
 
 def _shim_environment(job: Job, request: dict[str, Any], tree: RunTree, options: LocalOptions) -> dict[str, str]:
