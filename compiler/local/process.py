@@ -63,29 +63,37 @@ class _LineLog:
                 break
             sink.write(chunk)
             sink.flush()
+            complete = []
             start = 0
             while True:
                 end = chunk.find(b"\n", start)
                 if end < 0:
                     break
                 pending += chunk[start:end]
-                self._add(bytes(pending))
+                complete.append(bytes(pending))
                 pending.clear()
                 start = end + 1
             pending += chunk[start:]
             while len(pending) >= MAX_LINE_BYTES:
-                self._add(bytes(pending[:MAX_LINE_BYTES]))
+                complete.append(bytes(pending[:MAX_LINE_BYTES]))
                 del pending[:MAX_LINE_BYTES]
+            self._add(complete)
         if pending:
-            self._add(bytes(pending))
+            self._add([bytes(pending)])
 
-    def _add(self, raw_line: bytes) -> None:
-        line = raw_line.decode("utf-8", "replace").rstrip("\r")
+    def _add(self, raw_lines: list[bytes]) -> None:
+        """The lines of one read, to the log file (flushed, so that it can be followed while
+        the job runs) and to the observer."""
+        if not raw_lines:
+            return
+        lines = [raw.decode("utf-8", "replace").rstrip("\r") for raw in raw_lines]
         with self._lock:
             if self._log_file is not None:
-                self._log_file.write(line.encode("utf-8") + b"\n")
+                self._log_file.write("".join(line + "\n" for line in lines).encode("utf-8"))
+                self._log_file.flush()
             if self._observe is not None:
-                self._observe(line)
+                for line in lines:
+                    self._observe(line)
 
 
 def run_streaming(
