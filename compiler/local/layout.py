@@ -16,12 +16,14 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from compiler.local import config_files
+from compiler.local.closed_copy import copy_closed_tree, tree_problems
+from compiler.local.paths import container_path
 from spec.model import Channel, Job
 
 LOCAL_DIR = ".local"
@@ -144,13 +146,52 @@ def build_tree(base: Path, job: Job, request: dict[str, Any], shim: bytes, link_
             target.mkdir()
         else:
             populate_channel(local_source(job, channel), target, link_data, _skipping(default_run_root(job)))
-    skip = _skipping(default_run_root(job), "__pycache__", "*.pyc")
-    shutil.copytree(job.code_path, tree.code_dir, symlinks=True, ignore=skip)
+    copy_closed_tree(job.code_path, tree.code_dir, code_skip(job))
     if job.checkpoints is not None:
         checkpoint_target(tree, job.checkpoints.local_path).mkdir(parents=True, exist_ok=True)
     tree.shim.write_bytes(shim)
     tree.shim.chmod(0o755)
     return tree
+
+
+def code_skip(job: Job) -> Callable[[str, list[str]], set[str]]:
+    return _skipping(default_run_root(job), "__pycache__", "*.pyc")
+
+
+def code_tree_problems(job: Job) -> list[str]:
+    """Why source_dir cannot be copied into a run directory: links that lead out of it or
+    nowhere, pipes, sockets, devices."""
+    return list(tree_problems(job.code_path, code_skip(job)))
+
+
+def channel_problems(job: Job) -> list[tuple[Channel, str]]:
+    """Channels whose `local:` path is neither a directory nor a regular file, or whose
+    directory holds a dangling link, a pipe, a socket or a device (copying stops there)."""
+    found = []
+    for channel in job.inputs:
+        if channel.local is None:
+            continue
+        source = local_source(job, channel)
+        if not source.exists():
+            continue
+        if not (source.is_dir() or source.is_file()):
+            found.append((channel, f"local path {source} is not a directory or a regular file"))
+        elif source.is_dir():
+            problem = next(_unreadable_entries(source), None)
+            if problem is not None:
+                found.append((channel, f"local path {source}: {problem}"))
+    return found
+
+
+def _unreadable_entries(source: Path) -> Iterator[str]:
+    """Entries a copy that follows links cannot read: dangling links and special files."""
+    for current, dirs, files in os.walk(source, followlinks=True):
+        for name in sorted(files + dirs):
+            path = Path(current) / name
+            if path.is_symlink() and not path.exists():
+                yield f"{path.relative_to(source).as_posix()} is a symbolic link to {os.readlink(path)}, which does not exist"
+            elif path.exists() and not (path.is_dir() or path.is_file()):
+                yield f"{path.relative_to(source).as_posix()} is not a regular file or directory"
 
 
 def write_config_files(tree: RunTree, request: dict[str, Any]) -> None:
@@ -193,7 +234,7 @@ def checkpoint_target(tree: RunTree, local_path: str) -> Path:
     """Where the job's checkpoint directory lives in this run: `<run>/checkpoints` for the
     usual /opt/ml/checkpoints, `<run>/<rest>` for another path under /opt/ml, and
     `<run>/checkpoints` for a path outside /opt/ml."""
-    path = PurePosixPath(local_path)
+    path = container_path(local_path)
     if path != OPT_ML and OPT_ML in path.parents:
         return tree.base / path.relative_to(OPT_ML)
     return tree.checkpoint_dir

@@ -24,26 +24,52 @@ class MetricResult:
     example: str | None  # the first unparsable capture, to show what the regex caught
 
 
+class MetricScan:
+    """The metric definitions applied to log lines one at a time, so that a log of any size is
+    read in constant memory."""
+
+    def __init__(self, metrics: tuple[Metric, ...]) -> None:
+        self._scans = [_OneMetric(metric) for metric in metrics]
+
+    def feed(self, line: str) -> None:
+        for scan in self._scans:
+            scan.feed(line)
+
+    def results(self) -> list[MetricResult]:
+        return [scan.result() for scan in self._scans]
+
+
 def extract(metrics: tuple[Metric, ...], lines: list[str]) -> list[MetricResult]:
-    return [_extract_one(metric, lines) for metric in metrics]
-
-
-def _extract_one(metric: Metric, lines: list[str]) -> MetricResult:
-    pattern = re.compile(metric.regex)
-    count, unparsable, last, example = 0, 0, None, None
+    scan = MetricScan(metrics)
     for line in lines:
-        match = pattern.search(line)
+        scan.feed(line)
+    return scan.results()
+
+
+class _OneMetric:
+    def __init__(self, metric: Metric) -> None:
+        self._metric = metric
+        self._pattern = re.compile(metric.regex)
+        self._count, self._unparsable = 0, 0
+        self._last: float | None = None
+        self._example: str | None = None
+
+    def feed(self, line: str) -> None:
+        match = self._pattern.search(line)
         if match is None:
-            continue
-        captured = match.group(1) if pattern.groups else None
+            return
+        captured = match.group(1) if self._pattern.groups else None
         value = _number(captured)
         if value is None:
-            unparsable += 1
-            example = example if example is not None else captured
+            self._unparsable += 1
+            self._example = self._example if self._example is not None else captured
         else:
-            count += 1
-            last = value
-    return MetricResult(metric.name, metric.regex, count, last, unparsable, example)
+            self._count += 1
+            self._last = value
+
+    def result(self) -> MetricResult:
+        metric = self._metric
+        return MetricResult(metric.name, metric.regex, self._count, self._last, self._unparsable, self._example)
 
 
 def _number(text: str | None) -> float | None:

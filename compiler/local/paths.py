@@ -11,6 +11,7 @@ nothing is mapped: the container has the real paths.
 from __future__ import annotations
 
 import json
+import posixpath
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -29,12 +30,18 @@ class Mapped:
     local: str
 
 
+def container_path(value: str) -> PurePosixPath:
+    """An absolute container path as the container's kernel resolves it: `.` and `..`
+    segments applied, so that /opt/ml/../../tmp/x is /tmp/x, outside /opt/ml."""
+    return PurePosixPath(posixpath.normpath(value))
+
+
 def local_path(value: str, base: Path, checkpoint_path: str | None, checkpoint_dir: Path | None) -> str | None:
     """The run's path for a container path, or None when value is not one to map."""
     if not value.startswith("/"):
         return None
-    path = PurePosixPath(value)
-    if checkpoint_path is not None and checkpoint_dir is not None and path == PurePosixPath(checkpoint_path):
+    path = container_path(value)
+    if checkpoint_path is not None and checkpoint_dir is not None and path == container_path(checkpoint_path):
         return str(checkpoint_dir)
     if path == OPT_ML or OPT_ML in path.parents:
         return str(base / path.relative_to(OPT_ML)) if path != OPT_ML else str(base)

@@ -16,12 +16,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 RESUME_WORDS = re.compile(r"resum|restor", re.IGNORECASE)
 # The shim's banner repeats every hyperparameter; a value that says "resume" is no evidence.
 BANNER_PREFIXES = ("train: ", "  command: ", "  SM_")
+# The summary shows the first few; a log of any size yields no more than these.
+EVIDENCE_LINES = 20
 PROBE_NAME = ".atime-probe"
 ATIME_BACKDATE_S = 60
 
@@ -83,7 +87,7 @@ def access_times_recorded(directory: Path) -> bool:
         probe.unlink(missing_ok=True)
 
 
-def report(directory: Path, restored: list[Restored], atimes_work: bool, log: list[str]) -> ResumeReport:
+def report(directory: Path, restored: list[Restored], atimes_work: bool, log: Iterable[str]) -> ResumeReport:
     read, replaced = [], []
     for item in restored:
         current = _inode(directory / item.path)
@@ -95,7 +99,8 @@ def report(directory: Path, restored: list[Restored], atimes_work: bool, log: li
                 read.append(item.path)
         except OSError:
             continue
-    evidence = [line for line in log if RESUME_WORDS.search(line) and not line.startswith(BANNER_PREFIXES)]
+    found = (line for line in log if RESUME_WORDS.search(line) and not line.startswith(BANNER_PREFIXES))
+    evidence = list(islice(found, EVIDENCE_LINES))
     return ResumeReport([r.path for r in restored], read if atimes_work else None, replaced, evidence)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -22,13 +23,15 @@ from compiler.local.layout import (
     RunTree,
     absent_channel_paths,
     build_tree,
+    channel_problems,
     checkpoint_target,
+    code_tree_problems,
     missing_channels,
     new_run_dir,
 )
-from compiler.local.metrics import extract
+from compiler.local.metrics import MetricScan
 from compiler.local.overrides import Override, compile_with_overrides
-from compiler.local.paths import localize
+from compiler.local.paths import OPT_ML, container_path, localize
 from compiler.local.process import KILL_AFTER_TERM_S, run_streaming
 from compiler.local.resume import access_times_recorded, carry_checkpoints, report
 from compiler.local.summary import Outcome, print_configuration, print_resume, print_summary, read_outcome
@@ -70,7 +73,7 @@ def run_local(options: LocalOptions, out: TextIO | None = None) -> int:
     compiled = compile_with_overrides(options.job_path, options.overrides, _artifact_dir(options))
     job, request = compiled.job, compiled.rendered.request.body
     _print_warnings(compiled)
-    _check_channels(job, options.allow_missing_channels)
+    _check_inputs(job, options.allow_missing_channels)
     skipped = _missing_requirements(job, options)
     if skipped:
         print(
@@ -118,8 +121,7 @@ def _rehearse_interruption(run_dir: Path, compiled: Compiled, options: LocalOpti
         flush=True,
     )
     second = _attempt("attempt 2, restarted", second_base, compiled, options, client, None, out)
-    log = second.tree.log.read_text(encoding="utf-8").splitlines() if second.tree.log.is_file() else []
-    print_resume(report(following, restored, atimes, log), out)
+    print_resume(report(following, restored, atimes, _log_lines(second.tree.log)), out)
     return EXIT_SUCCEEDED if second.exit_code == 0 else EXIT_FAILED
 
 
@@ -147,14 +149,26 @@ def _attempt(
         argv, env = [str(tree.shim)], _shim_environment(job, request, tree, options)
     else:
         argv, env = _docker_run(client, job, request, tree), dict(os.environ)
-    finished = run_streaming(argv, env, tree.code_dir, tree.log, terminate_after_s, kill_after_term_s=options.stop_grace_s)
+    scan = MetricScan(job.metrics)
+    finished = run_streaming(
+        argv, env, tree.code_dir, tree.log, terminate_after_s, kill_after_term_s=options.stop_grace_s, observe=scan.feed
+    )
     print(f"--- end of {label} ---", file=out, flush=True)
-    metrics = extract(job.metrics, finished.log)
+    metrics = scan.results()
     outcome = read_outcome(
         label, tree, finished.exit_code, finished.duration_s, checkpoint_dir, metrics, finished.terminated_at_s, finished.killed
     )
     print_summary(outcome, out)
     return outcome
+
+
+def _log_lines(log: Path) -> Iterator[str]:
+    """The attempt's log, one line at a time: it may be larger than memory."""
+    if not log.is_file():
+        return
+    with log.open(encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            yield line.rstrip("\n")
 
 
 def _shim_environment(job: Job, request: dict[str, Any], tree: RunTree, options: LocalOptions) -> dict[str, str]:
@@ -180,12 +194,12 @@ def _docker_run(client: str, job: Job, request: dict[str, Any], tree: RunTree) -
     env["TRAINING_JOB_NAME"] = request["TrainingJobName"]
     env["SM_STUDIO_LOCAL_MODE"] = "true"
     mounts = []
-    if job.checkpoints is not None and not job.checkpoints.local_path.startswith("/opt/ml/"):
+    if job.checkpoints is not None and OPT_ML not in container_path(job.checkpoints.local_path).parents:
         mounts.append((checkpoint_target(tree, job.checkpoints.local_path), job.checkpoints.local_path))
     return docker.run_command(client, docker.image_tag(job.name), tree.base, env, mounts, f"{job.name}-local-{os.getpid()}")
 
 
-def _check_channels(job: Job, allow_missing: bool) -> None:
+def _check_inputs(job: Job, allow_missing: bool) -> None:
     problems = []
     if not allow_missing:
         for channel in missing_channels(job):
@@ -200,6 +214,15 @@ def _check_channels(job: Job, allow_missing: bool) -> None:
         problems.append(
             job.source.diagnostic(
                 ("inputs", channel.name, "local"), f"channel {channel.name!r}: local path {path} does not exist"
+            )
+        )
+    for channel, problem in channel_problems(job):
+        problems.append(job.source.diagnostic(("inputs", channel.name, "local"), f"channel {channel.name!r}: {problem}"))
+    for problem in code_tree_problems(job):
+        problems.append(
+            job.source.diagnostic(
+                ("source_dir",),
+                f"{job.source_dir}/{problem}: a local run copies source_dir into the run directory, and nothing in it may lead out",
             )
         )
     if problems:

@@ -85,6 +85,42 @@ def test_a_py_entry_point_runs_with_python3_from_path(tmp_path: Path) -> None:
     assert outcome.cwd == str(tree.base / "code")
 
 
+@pytest.mark.parametrize("through", ["file-link", "directory-link"])
+def test_the_entry_point_is_never_made_executable_through_a_link_out_of_the_code_dir(through: str, tmp_path: Path) -> None:
+    """chmod follows links: an entry point (or a directory above it) that leads out of the code
+    directory would make a file that is not the job's world-writable."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / "run.sh"
+    victim.write_text("#!/bin/sh\nexit 0\n")
+    victim.chmod(0o644)
+
+    def link_out(tree: Tree) -> None:
+        code = tree.base / "code"
+        if through == "file-link":
+            (code / "run.sh").unlink(missing_ok=True)
+            (code / "run.sh").symlink_to(victim)
+        else:
+            shutil.rmtree(code / "sub", ignore_errors=True)
+            (code / "sub").symlink_to(outside, target_is_directory=True)
+
+    outcome, _ = run(Job(program="run.sh" if through == "file-link" else "sub/run.sh"), tmp_path, link_out)
+    assert victim.stat().st_mode & 0o777 == 0o644, outcome.describe()
+    assert outcome.exit_code == 126, "not executable, and not made so"
+
+
+def test_an_entry_point_inside_the_code_dir_is_made_executable(tmp_path: Path) -> None:
+    def plain(tree: Tree) -> None:
+        (tree.base / "code" / "sub").mkdir(exist_ok=True)
+        entry = tree.base / "code" / "sub" / "run.sh"
+        entry.write_text("#!/bin/sh\nexit 0\n")
+        entry.chmod(0o644)
+
+    outcome, tree = run(Job(program="sub/run.sh"), tmp_path, plain)
+    assert outcome.exit_code == 0, outcome.describe()
+    assert (tree.base / "code" / "sub" / "run.sh").stat().st_mode & 0o777 == 0o777
+
+
 def test_sm_python_chooses_the_interpreter(tmp_path: Path) -> None:
     python, log = stand_in_python(tmp_path)
     outcome, _ = run(Job(hyperparameters={"x": "1"}, env={"SM_PYTHON": str(python)}), tmp_path)
@@ -285,6 +321,71 @@ def test_tar_members_that_escape_the_code_dir_are_refused(kind: str, tmp_path: P
     assert outcome.failure is not None and "refusing" in outcome.failure
     assert not (tree.base / "escaped.txt").exists()
     assert not (tree.base / "code" / "train.py").exists(), "nothing is extracted from a refused tarball"
+
+
+def _tarball_with(path: Path, *members: tuple[str, str, str]) -> None:
+    """train.py, then members (name, kind, link target or content): kind is file, symlink or hardlink."""
+    with tarfile.open(path, "w:gz") as tar:
+        entry = b"print('ok')\n"
+        info = tarfile.TarInfo("train.py")
+        info.size = len(entry)
+        tar.addfile(info, io.BytesIO(entry))
+        for name, kind, text in members:
+            info = tarfile.TarInfo(name)
+            if kind == "file":
+                info.size = len(text.encode())
+                tar.addfile(info, io.BytesIO(text.encode()))
+                continue
+            info.type = tarfile.SYMTYPE if kind == "symlink" else tarfile.LNKTYPE
+            info.linkname = text
+            tar.addfile(info)
+
+
+@pytest.mark.parametrize(
+    "member",
+    [("a -> b", "symlink", "/etc"), ("a -> b", "symlink", "x -> ../../outside"), ("h", "hardlink", "../outside"),
+     ("lib -> x", "hardlink", "/etc/passwd")],
+    ids=["arrow-in-name-absolute", "arrow-in-name-and-target", "hardlink-parent", "hardlink-absolute"],
+)
+def test_links_are_judged_by_their_real_type_and_target_not_by_the_listing(member: tuple[str, str, str], tmp_path: Path) -> None:
+    """A name holding " -> " used to move the split point of `tar -tv` and hide the target."""
+    tarball = tmp_path / "evil.tar.gz"
+    _tarball_with(tarball, member)
+    outcome, tree = run(_submitted_job(str(tarball)), tmp_path)
+    assert outcome.exit_code == 1
+    assert not outcome.launched
+    assert outcome.failure is not None and "refusing" in outcome.failure and "outside the code directory" in outcome.failure
+    assert not (tree.base / "code" / "train.py").exists(), "nothing is extracted from a refused tarball"
+
+
+def test_a_file_whose_name_holds_an_arrow_is_an_ordinary_file(tmp_path: Path) -> None:
+    tarball = tmp_path / "fine.tar.gz"
+    _tarball_with(tarball, ("notes -> etc", "file", "just a file"), ("lib/helper.txt", "file", "helper"))
+    outcome, tree = run(_submitted_job(str(tarball)), tmp_path)
+    assert outcome.exit_code == 0, outcome.describe()
+    assert (tree.base / "code" / "notes -> etc").read_text() == "just a file"
+
+
+def _without_python(job: Job) -> Job:
+    job.env["SM_PYTHON"] = "/nonexistent/python3"
+    return job
+
+
+def test_without_python_a_tarball_with_any_link_is_refused(tmp_path: Path) -> None:
+    tarball = tmp_path / "linked.tar.gz"
+    _tarball_with(tarball, ("inside", "symlink", "train.py"))
+    outcome, tree = run(_without_python(_submitted_job(str(tarball))), tmp_path)
+    assert outcome.exit_code == 1
+    assert outcome.failure is not None and "refusing" in outcome.failure and "without Python" in outcome.failure
+    assert not (tree.base / "code" / "train.py").exists()
+
+
+def test_without_python_a_tarball_of_plain_files_is_extracted(tmp_path: Path) -> None:
+    tarball = tmp_path / "plain.tar.gz"
+    _tarball_with(tarball, ("lib/helper.txt", "file", "helper"))
+    outcome, tree = run(_without_python(_submitted_job(str(tarball))), tmp_path)
+    assert (tree.base / "code" / "lib" / "helper.txt").read_text() == "helper", outcome.describe()
+    assert outcome.failure is None or "refusing" not in outcome.failure
 
 
 def test_an_s3_submit_directory_without_the_aws_cli_is_a_clear_error(tmp_path: Path) -> None:

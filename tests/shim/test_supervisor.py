@@ -339,3 +339,36 @@ def test_the_stderr_relay_works_with_every_awk(awk: Awk, tmp_path: Path) -> None
     assert "ExitCode 4" in failure
     assert "line 29 é" in failure
     assert "no newline at the end" in failure
+
+
+# A line of 3 MB without a newline, a few ordinary lines, then status 5: tee passes every byte
+# on exactly once, and the failure file keeps the first 300 bytes of the long line.
+LONG_LINE_PROGRAM = """#!/bin/sh
+( sleep 60 ) &
+echo 'first line' >&2
+head -c 3000000 /dev/zero | tr '\\0' L >&2
+echo >&2
+echo 'last line' >&2
+printf 'no newline at the end' >&2
+exit 5
+"""
+
+
+@pytest.mark.parametrize("shell", shell_params())
+def test_the_stderr_relay_passes_long_lines_on_whole_under_every_shell(shell: Shell, tmp_path: Path) -> None:
+    require_shell(shell)
+    tree, job = _build(tmp_path, "train.sh", LONG_LINE_PROGRAM)
+    log = tmp_path / "stderr.log"
+    with log.open("wb") as stderr:
+        status = subprocess.run(harness.shim_command(shell), env=_env(tree, job, shell), cwd=tree.root,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                                timeout=WAIT_S, check=False).returncode
+    assert status == 5
+    text = log.read_bytes()
+    relayed = text[text.index(b"first line\n"):]
+    assert relayed.startswith(b"first line\n" + b"L" * 3000000 + b"\nlast line\nno newline at the end")
+    assert relayed.count(b"L" * 1000) == 3000, "every byte once"
+    failure = (tree.base / "output" / "failure").read_text()
+    assert "ExitCode 5" in failure
+    assert "L" * 300 + "\n" in failure and "L" * 301 not in failure, "the first 300 bytes of a long line"
+    assert failure.endswith("last line\nno newline at the end")
