@@ -1,6 +1,6 @@
 """`docker run --rm IMAGE COMMAND` for Buildah, which has no such verb.
 
-    python -m compiler.local.buildah_run --buildah PATH --name NAME [-v SRC:DST]… [-e K=V]… IMAGE COMMAND…
+    python buildah_run.py --buildah PATH --name NAME [-v SRC:DST]… [-e K=V]… IMAGE COMMAND…
 
 Makes a working container from IMAGE, runs COMMAND in it with the volumes and variables given,
 removes the container, and exits with COMMAND's status. `buildah run` does not pass signals on,

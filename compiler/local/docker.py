@@ -19,6 +19,8 @@ from pathlib import Path, PurePosixPath
 
 PROBE_TIMEOUT_S = 20
 OPT_ML = PurePosixPath("/opt/ml")
+# Run as a script: the run's working directory is not the project's.
+BUILDAH_RUN = Path(__file__).resolve().with_name("buildah_run.py")
 # What SageMaker mounts into the container; /opt/ml/code stays the image's.
 MOUNTED_FOLDERS = ("input", "model", "output")
 
@@ -48,7 +50,7 @@ class Engine:
         options = [arg for volume in volumes for arg in ("-v", volume)]
         options += [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
         if self.kind == "buildah":
-            proxy = [sys.executable, "-m", "compiler.local.buildah_run", "--buildah", self.client, "--name", name]
+            proxy = [sys.executable, str(BUILDAH_RUN), "--buildah", self.client, "--name", name]
             return [*proxy, *options, tag, "train"]
         return [self.client, "run", "--rm", "--name", name, *options, tag, "train"]
 
