@@ -1,8 +1,8 @@
 """Which base image a job builds FROM: pinned releases per family, never a moving tag.
 
 CPU jobs use the official slim Python image of a pinned patch release on Debian bookworm.
-CUDA jobs use NVIDIA's cuDNN runtime image on Ubuntu 22.04 and add the requested Python from
-Ubuntu's own packages (3.10) or the deadsnakes archive (other versions).
+CUDA jobs use NVIDIA's cuDNN runtime image on Ubuntu 22.04 and add the requested Python as a
+pinned, checksummed python-build-standalone build (compiler/python_builds.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ PYTHON_PATCH = {
 }
 
 CUDA_UBUNTU = "ubuntu22.04"
-CUDA_SYSTEM_PYTHON = "3.10"  # python3 of Ubuntu 22.04
 
 
 @dataclass(frozen=True)
@@ -29,14 +28,14 @@ class BaseImage:
     reference: str  # what FROM names
     family: str  # "cpu" or "cuda"
     python: str  # major.minor
-    python_from_apt: bool  # CUDA: Python comes from apt, so the image needs a venv for pip
+    python_standalone: bool  # CUDA: the image adds a python-build-standalone build and a venv for pip
 
 
 def choose_base(image: Image) -> BaseImage:
     minor = ".".join(image.python.split(".")[:2])
     if image.base == "cuda":
         reference = image.base_image or f"nvidia/cuda:{image.cuda}-cudnn-runtime-{CUDA_UBUNTU}"
-        return BaseImage(reference, "cuda", minor, python_from_apt=image.base_image is None)
+        return BaseImage(reference, "cuda", minor, python_standalone=image.base_image is None)
     patch = image.python if image.python.count(".") == 2 else PYTHON_PATCH[minor]
     reference = image.base_image or f"python:{patch}-slim-bookworm"
-    return BaseImage(reference, "cpu", minor, python_from_apt=False)
+    return BaseImage(reference, "cpu", minor, python_standalone=False)

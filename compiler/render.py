@@ -12,9 +12,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from compiler.base_images import CUDA_SYSTEM_PYTHON, choose_base
+from compiler.base_images import choose_base
 from compiler.build_context import render_dockerignore
 from compiler.build_inputs import build_hash
+from compiler.python_builds import BUILDS
 from compiler.request import Request, build_request
 from spec.model import Job
 
@@ -81,15 +82,13 @@ def request_json(body: dict) -> bytes:
 def _dockerfile_context(job: Job, job_dir: Path, out_dir: Path, header: str) -> dict:
     base = choose_base(job.image)
     apt = list(job.image.apt)
-    if base.python_from_apt:
-        apt = sorted({*apt, f"python{base.python}", f"python{base.python}-venv"})
     code_requirements = job.code_path / "requirements.txt"
     pip = list(job.image.pip)
     return {
         "header": header,
         "job": job,
         "base": base,
-        "cuda_system_python": CUDA_SYSTEM_PYTHON,
+        "python_build": BUILDS.get(base.python),
         "apt_packages": apt,
         "pip_packages": pip,
         "pip_command": json.dumps(["python3", "-m", "pip", "install", "--no-cache-dir", *pip]),
