@@ -21,6 +21,7 @@ PYTHON_PATCH = {
 }
 
 CUDA_UBUNTU = "ubuntu22.04"
+CUDA_REPOSITORY = "nvidia/cuda"
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,17 @@ class BaseImage:
 def choose_base(image: Image) -> BaseImage:
     minor = ".".join(image.python.split(".")[:2])
     if image.base == "cuda":
-        reference = image.base_image or f"nvidia/cuda:{image.cuda}-cudnn-runtime-{CUDA_UBUNTU}"
-        return BaseImage(reference, "cuda", minor, python_standalone=image.base_image is None)
+        reference = image.base_image or f"{CUDA_REPOSITORY}:{image.cuda}-cudnn-runtime-{CUDA_UBUNTU}"
+        # NVIDIA's image pinned by digest still needs the pinned Python; any other base brings its own.
+        return BaseImage(reference, "cuda", minor, python_standalone=_repository(reference) == CUDA_REPOSITORY)
     patch = image.python if image.python.count(".") == 2 else PYTHON_PATCH[minor]
     reference = image.base_image or f"python:{patch}-slim-bookworm"
     return BaseImage(reference, "cpu", minor, python_standalone=False)
+
+
+def _repository(reference: str) -> str:
+    """An image reference without its digest and tag: nvidia/cuda:12.4.1-…@sha256:… -> nvidia/cuda."""
+    name = reference.split("@", 1)[0]
+    last_slash = name.rfind("/")
+    colon = name.rfind(":")
+    return name[:colon] if colon > last_slash else name

@@ -42,3 +42,12 @@ def test_a_cuda_job_with_its_own_base_image_gets_no_python_added(tmp_path):
     text = MINIMAL.replace("image:\n", "image:\n  base: cuda\n  base_image: registry.example/cuda-python:1\n")
     dockerfile = compile_job(make_job(tmp_path, text)).rendered.artifacts[0].content.decode()
     assert "python-build-standalone" not in dockerfile and "/opt/venv" not in dockerfile
+
+
+def test_nvidia_cuda_pinned_by_digest_still_gets_the_pinned_python(tmp_path):
+    digest = "sha256:" + "0" * 64
+    reference = f"nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04@{digest}"
+    text = MINIMAL.replace("image:\n", f"image:\n  base: cuda\n  base_image: {reference}\n")
+    dockerfile = compile_job(make_job(tmp_path, text)).rendered.artifacts[0].content.decode()
+    assert f"FROM {reference}" in dockerfile
+    assert f"ADD {BUILDS['3.11'].url} /tmp/python.tar.gz" in dockerfile
