@@ -284,3 +284,19 @@ def test_docker_builds_from_the_generated_dockerfile_and_mounts_the_folders_sage
     assert " -e LOG_LEVEL=info -e TRAINING_JOB_NAME=local-test -e SM_STUDIO_LOCAL_MODE=true " in run
     assert run.endswith(" local-test:local train")
     assert (base / "input" / "config" / "hyperparameters.json").is_file()
+
+
+def test_without_a_docker_daemon_podman_builds_and_runs_the_image(tmp_path: Path):
+    job = write_job(tmp_path / "job")
+    log = tmp_path / "engine.log"
+    env = {**_fake_docker(tmp_path / "bin", "echo 'Cannot connect to the Docker daemon' >&2\nexit 1\n"), "DOCKER_LOG": str(log)}
+    podman = tmp_path / "bin" / "podman"
+    podman.write_text("#!/bin/sh\n" + RECORDING_DOCKER, encoding="utf-8")
+    podman.chmod(0o755)
+    run_dir = tmp_path / "run"
+    result = run_cli("run-local", str(job), "--docker", "--workdir", str(run_dir), env=env)
+    assert result.returncode == 0, result.stderr
+    build, run = log.read_text().splitlines()
+    assert build.startswith("build -f ") and build.endswith(f"-t local-test:local {tmp_path / 'job'}")
+    assert run.startswith("run --rm --name local-test-local-") and run.endswith(" local-test:local train")
+    assert f"building local-test:local: {podman} build" in result.stdout
