@@ -77,8 +77,10 @@ def image_exists(reference: str) -> bool:
 
 
 def image_labels(reference: str) -> dict[str, str]:
-    found = buildah("inspect", "--type", "image", "--format", "{{json .OCIv1.Config.Labels}}", reference, check=False)
-    return (json.loads(found.stdout) or {}) if found.returncode == 0 else {}
+    found = buildah("inspect", "--type", "image", reference, check=False)
+    if found.returncode != 0:
+        return {}
+    return json.loads(found.stdout)["OCIv1"]["config"].get("Labels") or {}
 
 
 def stand_in_possible(reference: str) -> bool:
