@@ -91,6 +91,10 @@ bench-shim: $(VENV)/.runtime oracle ## Benchmark: the toolkit's train vs shim/tr
 bench-run-local: $(VENV)/.runtime oracle ## Benchmark: make run-local on examples/basic, and the shim vs the toolkit on its run dir
 	$(PY) -m tests.bench.run_local
 
+.PHONY: bench-image
+bench-image: $(VENV)/.runtime ## Benchmark: the image's size, the shim's layer vs the toolkit's, rebuild and train start-up (buildah)
+	$(PY) -m tests.bench.image
+
 .PHONY: bench-constraints
 bench-constraints: $(VENV)/.dev ## Benchmark: load the derived constraints file vs botocore's full SageMaker model
 	$(PY) -m tests.bench.constraints

@@ -1,1 +1,1 @@
-"""The compiler: renders a checked job into its four artifacts."""
+"""The compiler: renders a checked job into its artifacts."""

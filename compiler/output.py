@@ -27,7 +27,7 @@ def write_artifacts(artifacts: tuple[Artifact, ...], out_dir: Path) -> None:
             path.chmod(artifact.mode)
         if not out_dir.exists():
             staging.chmod(0o755)
-            os.replace(staging, out_dir)  # one rename: all four files appear at once
+            os.replace(staging, out_dir)  # one rename: every file appears at once
             return
         for artifact in artifacts:
             os.replace(staging / artifact.name, out_dir / artifact.name)

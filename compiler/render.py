@@ -1,5 +1,5 @@
-"""Rendering the four artifacts of a job: Dockerfile, train, build_and_push.sh and
-create_training_job.json. Pure: takes the model, returns bytes; writing is compiler/output.py's.
+"""Rendering the artifacts of a job: Dockerfile and its Dockerfile.dockerignore, train,
+build_and_push.sh and create_training_job.json. Pure: takes the model, returns bytes; writing is compiler/output.py's.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from compiler.base_images import CUDA_SYSTEM_PYTHON, choose_base
+from compiler.base_images import choose_base
+from compiler.build_context import render_dockerignore
 from compiler.build_inputs import build_hash
+from compiler.python_builds import BUILDS
 from compiler.request import Request, build_request
 from spec.model import Job
 
@@ -61,8 +63,11 @@ def render(job: Job, out_dir: Path) -> Rendered:
         header=header, job=job, tag=tag, context=_relative(job_dir, out_dir)
     )
     request = build_request(job, image_uri)
+    copied = [context[key] for key in ("requirements", "code_requirements", "shim") if context[key]]
+    dockerignore = render_dockerignore(header, copied, context["source_dir"])
     artifacts = (
         Artifact("Dockerfile", _text(dockerfile), 0o644),
+        Artifact("Dockerfile.dockerignore", _text(dockerignore), 0o644),
         Artifact("train", _with_header(shim, header), 0o755),
         Artifact("build_and_push.sh", _text(script), 0o755),
         Artifact("create_training_job.json", request_json(request.body), 0o644),
@@ -77,15 +82,13 @@ def request_json(body: dict) -> bytes:
 def _dockerfile_context(job: Job, job_dir: Path, out_dir: Path, header: str) -> dict:
     base = choose_base(job.image)
     apt = list(job.image.apt)
-    if base.python_from_apt:
-        apt = sorted({*apt, f"python{base.python}", f"python{base.python}-venv"})
     code_requirements = job.code_path / "requirements.txt"
     pip = list(job.image.pip)
     return {
         "header": header,
         "job": job,
         "base": base,
-        "cuda_system_python": CUDA_SYSTEM_PYTHON,
+        "python_build": BUILDS.get(base.python),
         "apt_packages": apt,
         "pip_packages": pip,
         "pip_command": json.dumps(["python3", "-m", "pip", "install", "--no-cache-dir", *pip]),

@@ -50,7 +50,7 @@ def cuda_only_with_cuda_base(job: Job) -> Iterator[Diagnostic]:
     if job.image.base == "cuda" and job.image.base_image is None and job.image.python.count(".") == 2:
         yield job.source.diagnostic(
             ("image", "python"),
-            f"with base: cuda, python is major.minor (the newest {'.'.join(job.image.python.split('.')[:2])} release of the distribution is installed); "
+            f"with base: cuda, python is major.minor (the pinned python-build-standalone build of {'.'.join(job.image.python.split('.')[:2])} is installed); "
             "pin a patch release with image.base_image",
         )
 

@@ -1,29 +1,78 @@
 """`--docker`: build the job's image from the generated Dockerfile and run it the way SageMaker
-does, `docker run -v <run dir>:/opt/ml IMAGE train`.
+does, `docker run IMAGE train`, with /opt/ml/input, /opt/ml/model and /opt/ml/output mounted
+as separate folders (the code is in the image, at /opt/ml/code).
 
-Docker is optional: without a client on PATH or a daemon that answers, the caller gets a
-DockerUnavailable with a one-line reason.
+The engine is Docker when a daemon answers, else Podman, else Buildah: the first one found.
+Buildah has no `run IMAGE`; it makes a working container, runs `train` in it through
+compiler/local/buildah_run.py (which forwards SIGTERM to the container's process, as `docker
+run` does) and removes it. Without any of them the caller gets a DockerUnavailable with a
+one-line reason.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 PROBE_TIMEOUT_S = 20
 OPT_ML = PurePosixPath("/opt/ml")
+# Run as a script: the run's working directory is not the project's.
+BUILDAH_RUN = Path(__file__).resolve().with_name("buildah_run.py")
+# What SageMaker mounts into the container; /opt/ml/code stays the image's.
+MOUNTED_FOLDERS = ("input", "model", "output")
 
 
 class DockerUnavailable(Exception):
-    """No usable Docker here; the message says what is missing."""
+    """No usable container engine here; the message says what is missing."""
 
 
-def require_docker() -> str:
-    """The docker client's path, once a daemon has answered."""
-    client = shutil.which("docker")
-    if client is None:
-        raise DockerUnavailable("--docker needs the docker command, and it is not on PATH")
+@dataclass(frozen=True)
+class Engine:
+    kind: str  # docker, podman or buildah
+    client: str  # its path
+
+    def build_command(self, dockerfile: Path, context: Path, tag: str) -> list[str]:
+        """The Dockerfile's own Dockerfile.dockerignore, beside it, trims the context: every
+        engine reads it there."""
+        verb = ["bud"] if self.kind == "buildah" else ["build"]
+        return [self.client, *verb, "-f", str(dockerfile), "-t", tag, str(context)]
+
+    def run_command(
+        self, tag: str, base: Path, env: dict[str, str], checkpoint_mounts: list[tuple[Path, str]], name: str
+    ) -> list[str]:
+        """The container gets the job's environment (not the caller's), the run directory's
+        input, model and output folders, and a checkpoint directory where the job expects it."""
+        volumes = [f"{(base / folder).resolve()}:{OPT_ML / folder}" for folder in MOUNTED_FOLDERS]
+        volumes += [f"{host_dir.resolve()}:{container_path}" for host_dir, container_path in checkpoint_mounts]
+        options = [arg for volume in volumes for arg in ("-v", volume)]
+        options += [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
+        if self.kind == "buildah":
+            proxy = [sys.executable, str(BUILDAH_RUN), "--buildah", self.client, "--name", name]
+            return [*proxy, *options, tag, "train"]
+        return [self.client, "run", "--rm", "--name", name, *options, tag, "train"]
+
+
+def find_engine() -> Engine:
+    """Docker once its daemon answers; else Podman or Buildah, which need none."""
+    docker = shutil.which("docker")
+    docker_problem = "the docker command is not on PATH"
+    if docker is not None:
+        docker_problem = _daemon_problem(docker)
+        if docker_problem is None:
+            return Engine("docker", docker)
+    for kind in ("podman", "buildah"):
+        client = shutil.which(kind)
+        if client is not None:
+            return Engine(kind, client)
+    if docker is None:
+        raise DockerUnavailable("--docker needs docker (with its daemon), podman or buildah, and none is on PATH")
+    raise DockerUnavailable(f"--docker: no Docker daemon answers ({docker_problem}), and neither podman nor buildah is on PATH")
+
+
+def _daemon_problem(client: str) -> str | None:
     try:
         probe = subprocess.run(
             [client, "version", "--format", "{{.Server.Version}}"],
@@ -34,31 +83,13 @@ def require_docker() -> str:
             timeout=PROBE_TIMEOUT_S,
         )
     except subprocess.TimeoutExpired:
-        raise DockerUnavailable(f"--docker: the Docker daemon did not answer within {PROBE_TIMEOUT_S} s") from None
+        return f"it did not answer within {PROBE_TIMEOUT_S} s"
     except OSError as exc:
-        raise DockerUnavailable(f"--docker: cannot run {client}: {exc.strerror}") from None
+        return f"cannot run {client}: {exc.strerror}"
     if probe.returncode != 0 or not probe.stdout.strip():
-        reason = (probe.stderr.strip().splitlines() or ["no answer"])[-1]
-        raise DockerUnavailable(f"--docker: no Docker daemon answers ({reason})")
-    return client
+        return (probe.stderr.strip().splitlines() or ["no answer"])[-1]
+    return None
 
 
 def image_tag(job_name: str) -> str:
     return f"{job_name.lower()}:local"
-
-
-def build_command(client: str, dockerfile: Path, context: Path, tag: str) -> list[str]:
-    return [client, "build", "-f", str(dockerfile), "-t", tag, str(context)]
-
-
-def run_command(
-    client: str, tag: str, base: Path, env: dict[str, str], checkpoint_mounts: list[tuple[Path, str]], name: str
-) -> list[str]:
-    """The container gets the job's environment (not the caller's) and the run directory as
-    /opt/ml; a checkpoint directory outside /opt/ml is mounted where the job expects it."""
-    argv = [client, "run", "--rm", "--name", name, "-v", f"{base.resolve()}:{OPT_ML}"]
-    for host_dir, container_path in checkpoint_mounts:
-        argv += ["-v", f"{host_dir.resolve()}:{container_path}"]
-    for key, value in env.items():
-        argv += ["-e", f"{key}={value}"]
-    return [*argv, tag, "train"]

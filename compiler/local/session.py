@@ -93,7 +93,7 @@ def run_local(options: LocalOptions, out: TextIO | None = None) -> int:
     return _rehearse_interruption(run_dir, compiled, options, client, out)
 
 
-def _rehearse_interruption(run_dir: Path, compiled: Compiled, options: LocalOptions, client: str | None, out: TextIO) -> int:
+def _rehearse_interruption(run_dir: Path, compiled: Compiled, options: LocalOptions, client: docker.Engine | None, out: TextIO) -> int:
     job = compiled.job
     first = _attempt("attempt 1, interrupted", run_dir / "attempt-1", compiled, options, client, options.interrupt_after_s, out)
     if first.terminated_at_s is None:
@@ -130,7 +130,7 @@ def _attempt(
     base: Path,
     compiled: Compiled,
     options: LocalOptions,
-    client: str | None,
+    client: docker.Engine | None,
     terminate_after_s: float | None,
     out: TextIO,
 ) -> Outcome:
@@ -189,14 +189,21 @@ def _shim_environment(job: Job, request: dict[str, Any], tree: RunTree, options:
     return env
 
 
-def _docker_run(client: str, job: Job, request: dict[str, Any], tree: RunTree) -> list[str]:
+def _docker_run(engine: docker.Engine, job: Job, request: dict[str, Any], tree: RunTree) -> list[str]:
     env = dict(request.get("Environment") or {})
     env["TRAINING_JOB_NAME"] = request["TrainingJobName"]
     env["SM_STUDIO_LOCAL_MODE"] = "true"
     mounts = []
-    if job.checkpoints is not None and OPT_ML not in container_path(job.checkpoints.local_path).parents:
+    # input, model and output are mounted whole; a checkpoint directory elsewhere (even under
+    # /opt/ml) gets its own mount.
+    if job.checkpoints is not None and not _under_mounted_folder(job.checkpoints.local_path):
         mounts.append((checkpoint_target(tree, job.checkpoints.local_path), job.checkpoints.local_path))
-    return docker.run_command(client, docker.image_tag(job.name), tree.base, env, mounts, f"{job.name}-local-{os.getpid()}")
+    return engine.run_command(docker.image_tag(job.name), tree.base, env, mounts, f"{job.name}-local-{os.getpid()}")
+
+
+def _under_mounted_folder(value: str) -> bool:
+    path = container_path(value)
+    return any(path.is_relative_to(docker.OPT_ML / folder) for folder in docker.MOUNTED_FOLDERS)
 
 
 def _check_inputs(job: Job, allow_missing: bool) -> None:
@@ -240,21 +247,21 @@ def _missing_requirements(job: Job, options: LocalOptions) -> list[str]:
     return [r.describe(python) for r in requires.missing(declared, python, dict(os.environ))]
 
 
-def _docker_client(options: LocalOptions, compiled: Compiled, out: TextIO) -> str | None:
+def _docker_client(options: LocalOptions, compiled: Compiled, out: TextIO) -> docker.Engine | None:
     if not options.docker:
         return None
     try:
-        client = docker.require_docker()
+        engine = docker.find_engine()
     except docker.DockerUnavailable as exc:
         raise LocalRunError(str(exc)) from None
     job = compiled.job
     write_artifacts(compiled.rendered.artifacts, compiled.out_dir)
-    argv = docker.build_command(client, compiled.out_dir / "Dockerfile", job.directory, docker.image_tag(job.name))
+    argv = engine.build_command(compiled.out_dir / "Dockerfile", job.directory, docker.image_tag(job.name))
     print(f"building {docker.image_tag(job.name)}: {' '.join(argv)}", file=out, flush=True)
     built = run_streaming(argv, dict(os.environ), job.directory)
     if built.exit_code != 0:
-        raise LocalRunError(f"docker build failed with exit status {built.exit_code}")
-    return client
+        raise LocalRunError(f"{engine.kind} build failed with exit status {built.exit_code}")
+    return engine
 
 
 def _artifact_dir(options: LocalOptions) -> Path | None:

@@ -20,7 +20,7 @@ def test_valid_minimal_job_compiles(tmp_path):
     result = run_compiler("compile", job)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "generated").iterdir()) == [
-        "Dockerfile", "build_and_push.sh", "create_training_job.json", "train",
+        "Dockerfile", "Dockerfile.dockerignore", "build_and_push.sh", "create_training_job.json", "train",
     ]
 
 

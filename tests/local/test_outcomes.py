@@ -4,6 +4,7 @@ checkpoint, channels without local data, and --docker without a Docker daemon.""
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ sys.exit(3)
 CHECKPOINTING_SCRIPT = """\
 import argparse
 import os
+import shutil
 import time
 
 parser = argparse.ArgumentParser()
@@ -100,6 +102,7 @@ def test_interrupt_after_with_a_checkpointing_script_resumes(tmp_path: Path):
 # does not read the file) but starts again from scratch.
 IGNORING_SCRIPT = """\
 import os
+import shutil
 import time
 
 directory = "/opt/ml/checkpoints".replace("/opt/ml", os.environ["SAGEMAKER_BASE_DIR"])
@@ -144,6 +147,7 @@ def test_an_interruption_without_checkpoints_runs_once(tmp_path: Path):
 
 STUBBORN_SCRIPT = """\
 import os
+import shutil
 import signal
 import time
 
@@ -212,11 +216,17 @@ def test_a_local_path_that_does_not_exist_is_a_clear_error(tmp_path: Path):
 
 
 def _fake_docker(directory: Path, body: str) -> dict[str, str]:
+    """A PATH whose only container engine is a docker script with body; the shells it needs
+    are reached through links."""
     directory.mkdir()
     docker = directory / "docker"
     docker.write_text("#!/bin/sh\n" + body, encoding="utf-8")
     docker.chmod(docker.stat().st_mode | stat.S_IXUSR)
-    return {**os.environ, "PATH": f"{directory}{os.pathsep}{os.environ['PATH']}"}
+    for tool in ("sh", "printf"):
+        found = shutil.which(tool)
+        if found:
+            (directory / tool).symlink_to(found)
+    return {**os.environ, "PATH": str(directory)}
 
 
 def test_docker_without_a_daemon_is_a_clear_error(tmp_path: Path):
@@ -227,7 +237,8 @@ def test_docker_without_a_daemon_is_a_clear_error(tmp_path: Path):
     result = run_cli("run-local", str(job), "--docker", env=env)
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "error: --docker: no Docker daemon answers (Cannot connect to the Docker daemon at unix:///var/run/docker.sock.)"
+        "error: --docker: no Docker daemon answers (Cannot connect to the Docker daemon at unix:///var/run/docker.sock.), "
+        "and neither podman nor buildah is on PATH"
     )
     assert not (tmp_path / "job" / ".local").exists()
 
@@ -239,7 +250,7 @@ def test_docker_not_installed_is_a_clear_error(tmp_path: Path):
     env = {**os.environ, "PATH": str(empty)}
     result = run_cli("run-local", str(job), "--docker", env=env)
     assert result.returncode == 2
-    assert result.stderr.strip() == "error: --docker needs the docker command, and it is not on PATH"
+    assert result.stderr.strip() == "error: --docker needs docker (with its daemon), podman or buildah, and none is on PATH"
 
 
 RECORDING_DOCKER = """\
@@ -251,7 +262,7 @@ exit 0
 """
 
 
-def test_docker_builds_from_the_generated_dockerfile_and_mounts_the_run_directory(tmp_path: Path):
+def test_docker_builds_from_the_generated_dockerfile_and_mounts_the_folders_sagemaker_mounts(tmp_path: Path):
     document = job_document(
         environment={"LOG_LEVEL": "info"}, checkpoints={"s3": "s3://example-bucket/c/", "local_path": "/ckpt"}
     )
@@ -268,7 +279,24 @@ def test_docker_builds_from_the_generated_dockerfile_and_mounts_the_run_director
     assert "COPY .local/docker/train /usr/local/bin/train" in (artifacts / "Dockerfile").read_text()
     base = run_dir.resolve()
     assert run.startswith("run --rm --name local-test-local-")
-    assert f" -v {base}:/opt/ml -v {base / 'checkpoints'}:/ckpt " in run
+    mounts = f" -v {base}/input:/opt/ml/input -v {base}/model:/opt/ml/model -v {base}/output:/opt/ml/output"
+    assert f"{mounts} -v {base / 'checkpoints'}:/ckpt " in run
     assert " -e LOG_LEVEL=info -e TRAINING_JOB_NAME=local-test -e SM_STUDIO_LOCAL_MODE=true " in run
     assert run.endswith(" local-test:local train")
     assert (base / "input" / "config" / "hyperparameters.json").is_file()
+
+
+def test_without_a_docker_daemon_podman_builds_and_runs_the_image(tmp_path: Path):
+    job = write_job(tmp_path / "job")
+    log = tmp_path / "engine.log"
+    env = {**_fake_docker(tmp_path / "bin", "echo 'Cannot connect to the Docker daemon' >&2\nexit 1\n"), "DOCKER_LOG": str(log)}
+    podman = tmp_path / "bin" / "podman"
+    podman.write_text("#!/bin/sh\n" + RECORDING_DOCKER, encoding="utf-8")
+    podman.chmod(0o755)
+    run_dir = tmp_path / "run"
+    result = run_cli("run-local", str(job), "--docker", "--workdir", str(run_dir), env=env)
+    assert result.returncode == 0, result.stderr
+    build, run = log.read_text().splitlines()
+    assert build.startswith("build -f ") and build.endswith(f"-t local-test:local {tmp_path / 'job'}")
+    assert run.startswith("run --rm --name local-test-local-") and run.endswith(" local-test:local train")
+    assert f"building local-test:local: {podman} build" in result.stdout

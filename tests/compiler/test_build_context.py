@@ -1,0 +1,56 @@
+"""The allow-list's paths: every path is matched literally, whatever its characters."""
+
+from __future__ import annotations
+
+import fnmatch
+
+import pytest
+
+from compiler.build_context import dockerignore_path, render_dockerignore
+
+
+def _matches(pattern: str, path: str) -> bool:
+    """Go's filepath.Match for one path segment run, as the builders read a pattern: a leading
+    / stripped, a backslash escaping the next character."""
+    body = pattern.removeprefix("/")
+    translated, i = "", 0
+    while i < len(body):
+        c = body[i]
+        if c == "\\":
+            translated += f"[{body[i + 1]}]" if body[i + 1] != "]" else "]"
+            i += 2
+            continue
+        translated += c
+        i += 1
+    return fnmatch.fnmatchcase(path, translated)
+
+
+@pytest.mark.parametrize("path", ["code", "src/train", "#notes", "!bang", "a*b", "q?", "br[ack]ets", "back\\slash"])
+def test_a_path_matches_itself_and_not_its_glob_siblings(path):
+    pattern = dockerignore_path(path)
+    assert pattern.startswith("/")
+    assert _matches(pattern, path)
+    assert not _matches(pattern, path + "x")
+    if any(c in path for c in "*?["):
+        assert not _matches(pattern, path.replace("*", "Z").replace("?", "Z").replace("[", "Z"))
+
+
+@pytest.mark.parametrize("path", ["two\nlines", " lead", "trail ", "cr\r"])
+def test_characters_a_line_cannot_hold_become_single_character_wildcards(path):
+    pattern = dockerignore_path(path)
+    assert "\n" not in pattern and "\r" not in pattern
+    assert pattern == pattern.strip()
+    assert len(pattern) == len(path) + 1
+
+
+def test_the_list_excludes_everything_then_admits_what_is_copied():
+    text = render_dockerignore("header", ["requirements.txt", "generated/train"], "src")
+    lines = text.splitlines()
+    assert lines[0] == "# header"
+    assert lines[2:6] == ["*", "!/requirements.txt", "!/generated/train", "!/src"]
+    assert "/src/**/__pycache__" in lines and "/src/**/*.pyc" in lines
+
+
+def test_a_header_with_a_line_break_stays_one_comment():
+    text = render_dockerignore("from a\nb/job.yaml", [], "code")
+    assert text.splitlines()[0] == "# from a b/job.yaml"
