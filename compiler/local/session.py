@@ -248,7 +248,8 @@ def _new_run_dir(job: Job, options: LocalOptions) -> Path:
 
 
 def _notes(job: Job, request: dict[str, Any], options: LocalOptions, out: TextIO) -> None:
-    count = request["ResourceConfig"]["InstanceCount"]
+    config = request["ResourceConfig"]
+    count = sum(group["InstanceCount"] for group in config.get("InstanceGroups") or [config])
     if count > 1:
         print(f"note: the job asks for {count} instances; a local run is the single host algo-1", file=out)
     for channel in job.inputs:
