@@ -9,7 +9,7 @@ set -eu
 region=us-east-1
 account=123456789012
 repository=byoc/basic
-tag=99bcf12d5a4d
+tag=406642e936ee
 registry="$account.dkr.ecr.$region.amazonaws.com"
 image="$registry/$repository:$tag"
 

@@ -9,7 +9,7 @@ set -eu
 region=us-west-2
 account=123456789012
 repository=byoc/cuda-detector
-tag=a8f2aec303da
+tag=a4c0a3a4697b
 registry="$account.dkr.ecr.$region.amazonaws.com"
 image="$registry/$repository:$tag"
 
