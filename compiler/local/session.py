@@ -10,6 +10,7 @@ local-requires.txt.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,7 +173,20 @@ def _shim_environment(job: Job, request: dict[str, Any], tree: RunTree, options:
         env["TRAIN_BAKED_CODE"] = "1"
     if options.python:
         env["SM_PYTHON"] = options.python
+    if job.distribution.type == "torchrun":
+        _put_torchrun_on_path(env, options.python or env.get("SM_PYTHON") or "python3")
     return env
+
+
+def _put_torchrun_on_path(env: dict[str, str], python: str) -> None:
+    """A torchrun job runs the torchrun installed beside the entry point's Python (a virtualenv's
+    bin/torchrun), so that the workers get the interpreter that has torch; else torchrun on PATH."""
+    interpreter = shutil.which(python, path=env.get("PATH"))
+    if interpreter is None:
+        return
+    beside = Path(interpreter).parent / "torchrun"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        env["PATH"] = os.pathsep.join(p for p in (str(beside.parent), env.get("PATH", "")) if p)
 
 
 def _docker_run(client: str, job: Job, request: dict[str, Any], tree: RunTree) -> list[str]:
