@@ -112,3 +112,14 @@ def test_sigterm_to_one_host_ends_the_job_on_both(two_hosts: cluster.Cluster) ->
     assert statuses["algo-2"] != 0 and statuses["algo-1"] != 0, statuses
     assert "killed by signal 15" in hosts["algo-2"].failure or "exited with status" in hosts["algo-2"].failure
     assert hosts["algo-1"].failure is not None
+
+
+def test_a_worker_host_that_never_comes_up_ends_the_master_in_bounded_time(two_hosts: cluster.Cluster) -> None:
+    master = two_hosts.start("algo-1", job("algo-1", TRAIN_RENDEZVOUS_TIMEOUT_SECONDS="10"))
+    (master.tree.base / "code" / "train.py").write_text(ALL_REDUCE)
+    started = time.monotonic()
+    statuses = two_hosts.wait(timeout=120)
+    assert statuses["algo-1"] not in (None, 0), statuses
+    assert time.monotonic() - started < 120
+    assert "--node_rank 0 --rdzv_conf timeout=10 train.py" in master.failure
+    assert "waiting for clients. 1/2 clients joined." in master.failure, master.failure
