@@ -84,7 +84,7 @@ $(ORACLE)/.installed:
 oracle: $(ORACLE)/.installed ## Install the toolkit into .oracle/ (the shim tests' oracle)
 
 .PHONY: bench-shim
-bench-shim: $(VENV)/.runtime oracle ## Benchmark: the toolkit's train vs shim/train (realistic job, API maxima)
+bench-shim: $(VENV)/.runtime oracle ## Benchmark: the toolkit's train vs shim/train (realistic job, API maxima, 2-host torchrun launch)
 	$(PY) -m tests.bench.shim
 
 .PHONY: bench-run-local

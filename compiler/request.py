@@ -10,6 +10,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from spec.distribution_hyperparameters import (
+    DISTRIBUTION_INSTANCE_GROUPS,
+    MPI_CUSTOM_OPTIONS,
+    MPI_ENABLED,
+    MPI_PROCESSES_PER_HOST,
+    TORCH_DISTRIBUTED_ENABLED,
+)
 from spec.model import Channel, Job
 
 RequestPath = tuple[str | int, ...]
@@ -75,6 +82,7 @@ def build_request(job: Job, image_uri: str) -> Request:
     _algorithm(request, job, image_uri)
     for name, value in job.hyperparameters.items():
         request.set(("HyperParameters", name), encode_hyperparameter(value), ("hyperparameters", name))
+    _distribution(request, job)
     for index, channel in enumerate(job.inputs):
         _channel(request, index, channel)
     _output(request, job)
@@ -121,6 +129,27 @@ def _channel(request: Request, index: int, channel: Channel) -> None:
         request.set((*base, "RecordWrapperType"), channel.record_wrapper, (*spec, "record_wrapper"))
     if channel.mode is not None:
         request.set((*base, "InputMode"), channel.mode, (*spec, "mode"))
+    for group_index, group in enumerate(channel.instance_groups):
+        request.set((*s3, "InstanceGroupNames", group_index), group, (*spec, "instance_groups", group_index))
+
+
+def _distribution(request: Request, job: Job) -> None:
+    """The distribution under the SDK's hyperparameter names, JSON-encoded like every value."""
+    distribution = job.distribution
+    if distribution.type == "none":
+        return
+    spec: SpecPath = ("distribution",)
+    enabled = TORCH_DISTRIBUTED_ENABLED if distribution.type == "torchrun" else MPI_ENABLED
+    request.set(("HyperParameters", enabled), encode_hyperparameter(True), (*spec, "type"))
+    if distribution.processes_per_host is not None:
+        count = encode_hyperparameter(distribution.processes_per_host)
+        request.set(("HyperParameters", MPI_PROCESSES_PER_HOST), count, (*spec, "processes_per_host"))
+    if distribution.mpi_options is not None:
+        options = encode_hyperparameter(distribution.mpi_options)
+        request.set(("HyperParameters", MPI_CUSTOM_OPTIONS), options, (*spec, "mpi_options"))
+    if distribution.instance_groups:
+        groups = encode_hyperparameter(list(distribution.instance_groups))
+        request.set(("HyperParameters", DISTRIBUTION_INSTANCE_GROUPS), groups, (*spec, "instance_groups"))
 
 
 def _output(request: Request, job: Job) -> None:
@@ -133,8 +162,16 @@ def _output(request: Request, job: Job) -> None:
 
 def _resources(request: Request, job: Job) -> None:
     resources = job.resources
-    request.set(("ResourceConfig", "InstanceType"), resources.instance_type, ("resources", "instance_type"))
-    request.set(("ResourceConfig", "InstanceCount"), resources.instance_count, ("resources", "instance_count"))
+    if resources.instance_groups:
+        for index, group in enumerate(resources.instance_groups):
+            base: RequestPath = ("ResourceConfig", "InstanceGroups", index)
+            spec: SpecPath = ("resources", "instance_groups", index)
+            request.set((*base, "InstanceType"), group.instance_type, (*spec, "instance_type"))
+            request.set((*base, "InstanceCount"), group.instance_count, (*spec, "instance_count"))
+            request.set((*base, "InstanceGroupName"), group.name, (*spec, "name"))
+    else:
+        request.set(("ResourceConfig", "InstanceType"), resources.instance_type, ("resources", "instance_type"))
+        request.set(("ResourceConfig", "InstanceCount"), resources.instance_count, ("resources", "instance_count"))
     request.set(("ResourceConfig", "VolumeSizeInGB"), resources.volume_gb, ("resources", "volume_gb"))
     if resources.volume_kms_key is not None:
         request.set(("ResourceConfig", "VolumeKmsKeyId"), resources.volume_kms_key, ("resources", "volume_kms_key"))

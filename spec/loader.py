@@ -12,7 +12,7 @@ from typing import Any
 from spec.defaults import channel_default, default
 from spec.diagnostics import Diagnostic, SpecError
 from spec.durations import seconds
-from spec.model import Channel, Checkpoints, Image, Job, Limits, Metric, Network, Output, Resources
+from spec.model import Channel, Checkpoints, Distribution, Image, InstanceGroup, Job, Limits, Metric, Network, Output, Resources
 from spec.schema import schema_diagnostics
 from spec.semantics import semantic_diagnostics
 from spec.source import Source, read_source
@@ -55,6 +55,7 @@ def build_job(source: Source) -> Job:
         inputs=tuple(_channel(name, value) for name, value in (data.get("inputs") or {}).items()),
         output=_output(data["output"]),
         resources=_resources(data.get("resources") or {}),
+        distribution=_distribution(data.get("distribution") or {}),
         limits=_limits(data.get("limits") or {}),
         spot=data.get("spot", default("spot")),
         checkpoints=_checkpoints(data.get("checkpoints")),
@@ -95,6 +96,7 @@ def _channel(name: str, value: str | dict[str, Any]) -> Channel:
         record_wrapper=spec.get("record_wrapper", channel_default("record_wrapper")),
         data_type=spec.get("data_type", channel_default("data_type")),
         local=spec.get("local"),
+        instance_groups=tuple(spec.get("instance_groups", ())),
     )
 
 
@@ -107,12 +109,27 @@ def _output(output: dict[str, Any]) -> Output:
 
 
 def _resources(resources: dict[str, Any]) -> Resources:
+    groups = tuple(
+        InstanceGroup(g["name"], g["instance_type"], g["instance_count"]) for g in resources.get("instance_groups", ())
+    )
+    # With groups, instance_type and instance_count have no default (semantics reports them if set).
     return Resources(
-        instance_type=resources.get("instance_type", default("resources", "instance_type")),
-        instance_count=resources.get("instance_count", default("resources", "instance_count")),
+        instance_type=None if groups else resources.get("instance_type", default("resources", "instance_type")),
+        instance_count=None if groups else resources.get("instance_count", default("resources", "instance_count")),
+        instance_groups=groups,
         volume_gb=resources.get("volume_gb", default("resources", "volume_gb")),
         volume_kms_key=resources.get("volume_kms_key"),
         keep_alive=seconds(resources.get("keep_alive")),
+    )
+
+
+def _distribution(distribution: dict[str, Any]) -> Distribution:
+    processes = distribution.get("processes_per_host", default("distribution", "processes_per_host"))
+    return Distribution(
+        type=distribution.get("type", default("distribution", "type")),
+        processes_per_host=None if processes == "auto" else processes,
+        instance_groups=tuple(distribution.get("instance_groups", ())),
+        mpi_options=distribution.get("mpi_options"),
     )
 
 

@@ -37,6 +37,7 @@ class Channel:
     record_wrapper: str
     data_type: str
     local: str | None  # relative to the job's directory, for local runs
+    instance_groups: tuple[str, ...]  # empty: every host receives the channel
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,35 @@ class Output:
 
 
 @dataclass(frozen=True)
-class Resources:
+class InstanceGroup:
+    name: str
     instance_type: str
     instance_count: int
+
+
+@dataclass(frozen=True)
+class Resources:
+    instance_type: str | None  # None with instance_groups
+    instance_count: int | None  # None with instance_groups
+    instance_groups: tuple[InstanceGroup, ...]  # empty: one homogeneous cluster
     volume_gb: int
     volume_kms_key: str | None
     keep_alive: int | None  # seconds
+
+    @property
+    def instance_types(self) -> tuple[str, ...]:
+        """Every instance type the job runs on, in order."""
+        if self.instance_groups:
+            return tuple(group.instance_type for group in self.instance_groups)
+        return (self.instance_type,) if self.instance_type is not None else ()
+
+
+@dataclass(frozen=True)
+class Distribution:
+    type: str  # "none", "torchrun" or "mpi"
+    processes_per_host: int | None  # None: auto (GPUs, else Neuron cores, else 1)
+    instance_groups: tuple[str, ...]  # empty: every host
+    mpi_options: str | None
 
 
 @dataclass(frozen=True)
@@ -96,6 +120,7 @@ class Job:
     inputs: tuple[Channel, ...]
     output: Output
     resources: Resources
+    distribution: Distribution
     limits: Limits
     spot: bool
     checkpoints: Checkpoints | None

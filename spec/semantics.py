@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 
 from spec import secrets
 from spec.diagnostics import Diagnostic
+from spec.distribution_hyperparameters import DISTRIBUTION_HYPERPARAMETERS
 from spec.durations import describe
 from spec.model import Job
 
@@ -56,13 +57,20 @@ def cuda_only_with_cuda_base(job: Job) -> Iterator[Diagnostic]:
 
 
 def image_matches_instance(job: Job) -> Iterator[Diagnostic]:
-    instance = job.resources.instance_type
-    gpu_instance = bool(_GPU_FAMILIES.match(instance))
-    where = ("resources", "instance_type")
-    if job.image.base == "cuda" and not gpu_instance:
+    resources = job.resources
+    if resources.instance_groups:
+        placed = [(("resources", "instance_groups", i, "instance_type"), g.instance_type) for i, g in enumerate(resources.instance_groups)]
+    else:
+        placed = [(("resources", "instance_type"), resources.instance_type)]
+    gpu = {instance: bool(_GPU_FAMILIES.match(instance)) for _, instance in placed}
+    if job.image.base == "cuda" and not any(gpu.values()):
+        where, instance = placed[0]
         yield job.source.diagnostic(where, f"{instance} has no GPU, but image.base is cuda: the image is larger than needed", severity="warning")
-    if job.image.base == "cpu" and gpu_instance:
-        yield job.source.diagnostic(where, f"{instance} has GPUs, but image.base is cpu: the job cannot use them", severity="warning")
+    if job.image.base == "cpu":
+        for where, instance in placed:
+            if gpu[instance]:
+                yield job.source.diagnostic(where, f"{instance} has GPUs, but image.base is cpu: the job cannot use them", severity="warning")
+                break
 
 
 def files_exist(job: Job) -> Iterator[Diagnostic]:
@@ -142,6 +150,62 @@ def channel_local_paths_inside(job: Job) -> Iterator[Diagnostic]:
             yield job.source.diagnostic(("inputs", channel.name, "local"), "local must stay inside the job's directory, or be an absolute path")
 
 
+def instance_groups_replace_type_and_count(job: Job) -> Iterator[Diagnostic]:
+    resources = job.source.data.get("resources") or {}
+    if "instance_groups" not in resources:
+        return
+    for key in ("instance_type", "instance_count"):
+        if key in resources:
+            yield job.source.diagnostic(
+                ("resources", key), f"{key} cannot be set beside instance_groups: each group has its own", key=True
+            )
+    seen: set[str] = set()
+    for index, group in enumerate(job.resources.instance_groups):
+        if group.name in seen:
+            yield job.source.diagnostic(("resources", "instance_groups", index, "name"), f"instance group {group.name!r} is defined twice")
+        seen.add(group.name)
+
+
+def named_instance_groups_exist(job: Job) -> Iterator[Diagnostic]:
+    defined = [group.name for group in job.resources.instance_groups]
+    uses = [(("distribution", "instance_groups"), job.distribution.instance_groups)]
+    uses += [(("inputs", channel.name, "instance_groups"), channel.instance_groups) for channel in job.inputs]
+    for where, names in uses:
+        if names and not defined:
+            yield job.source.diagnostic(where, "instance_groups needs resources.instance_groups (a heterogeneous cluster)")
+            continue
+        for index, name in enumerate(names):
+            if name not in defined:
+                yield job.source.diagnostic(
+                    (*where, index), f"no instance group {name!r} in resources.instance_groups (defined: {', '.join(defined)})"
+                )
+
+
+def distribution_is_consistent(job: Job) -> Iterator[Diagnostic]:
+    distribution, src = job.distribution, job.source
+    given = src.data.get("distribution") or {}
+    if distribution.type == "none":
+        for key in ("processes_per_host", "instance_groups", "mpi_options"):
+            if key in given:
+                yield src.diagnostic(("distribution", key), f"{key} applies only with distribution.type torchrun or mpi", key=True)
+        return
+    if distribution.type == "mpi":
+        yield src.diagnostic(
+            ("distribution", "type"),
+            "train does not launch MPI yet: the job is rendered with the SDK's MPI hyperparameters, but the container stops "
+            "with an error; use type: torchrun",
+            severity="warning",
+        )
+    if distribution.type != "mpi" and "mpi_options" in given:
+        yield src.diagnostic(("distribution", "mpi_options"), "mpi_options applies only with distribution.type mpi", key=True)
+    if distribution.type == "torchrun" and not job.entry_point.endswith(".py"):
+        yield src.diagnostic(("entry_point",), f"torchrun runs Python scripts only; {job.entry_point!r} is not a .py file")
+    for name in sorted(DISTRIBUTION_HYPERPARAMETERS & job.hyperparameters.keys()):
+        yield src.diagnostic(
+            ("hyperparameters", name), f"{name!r} is written from the distribution section; set it there", key=True
+        )
+
+
 RULES: tuple[Rule, ...] = (
     spot_needs_max_wait,
     cuda_only_with_cuda_base,
@@ -154,6 +218,9 @@ RULES: tuple[Rule, ...] = (
     metric_names_unique,
     vpc_is_complete,
     channel_local_paths_inside,
+    instance_groups_replace_type_and_count,
+    named_instance_groups_exist,
+    distribution_is_consistent,
 )
 
 

@@ -8,7 +8,10 @@ order follow what SageMaker writes (toolkit-contract.md §2 and §8).
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from spec.distribution_hyperparameters import DISTRIBUTION_INSTANCE_GROUPS
 
 CURRENT_HOST = "algo-1"
 GROUP_NAME = "homogeneousCluster"
@@ -37,15 +40,29 @@ def input_data_config(request: dict[str, Any]) -> dict[str, dict[str, str]]:
 
 
 def resource_config(request: dict[str, Any]) -> dict[str, Any]:
-    """A one-host cluster: a local run is always algo-1, whatever InstanceCount says, because
-    the other hosts do not exist here and a script that waited for them would hang."""
-    instance_type = request["ResourceConfig"]["InstanceType"]
+    """A one-host cluster: a local run is always algo-1, whatever the instance counts say, because
+    the other hosts do not exist here and a script that waited for them would hang. In a
+    heterogeneous cluster algo-1 joins the distribution's first group (the first group when the
+    distribution names none), so that a local run exercises the distributed launch."""
+    config = request["ResourceConfig"]
+    groups = config.get("InstanceGroups")
+    if groups:
+        group = _local_group(request, groups)
+        name, instance_type = group["InstanceGroupName"], group["InstanceType"]
+    else:
+        name, instance_type = GROUP_NAME, config["InstanceType"]
     hosts = [CURRENT_HOST]
     return {
         "current_host": CURRENT_HOST,
         "current_instance_type": instance_type,
-        "current_group_name": GROUP_NAME,
+        "current_group_name": name,
         "hosts": hosts,
-        "instance_groups": [{"instance_group_name": GROUP_NAME, "instance_type": instance_type, "hosts": list(hosts)}],
+        "instance_groups": [{"instance_group_name": name, "instance_type": instance_type, "hosts": list(hosts)}],
         "network_interface_name": NETWORK_INTERFACE,
     }
+
+
+def _local_group(request: dict[str, Any], groups: list[dict[str, Any]]) -> dict[str, Any]:
+    encoded = (request.get("HyperParameters") or {}).get(DISTRIBUTION_INSTANCE_GROUPS)
+    wanted = json.loads(encoded) if encoded else []
+    return next((group for group in groups if group["InstanceGroupName"] in wanted), groups[0])

@@ -10,6 +10,7 @@ local-requires.txt.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -186,7 +187,20 @@ def _shim_environment(job: Job, request: dict[str, Any], tree: RunTree, options:
         env["TRAIN_BAKED_CODE"] = "1"
     if options.python:
         env["SM_PYTHON"] = options.python
+    if job.distribution.type == "torchrun":
+        _put_torchrun_on_path(env, options.python or env.get("SM_PYTHON") or "python3")
     return env
+
+
+def _put_torchrun_on_path(env: dict[str, str], python: str) -> None:
+    """A torchrun job runs the torchrun installed beside the entry point's Python (a virtualenv's
+    bin/torchrun), so that the workers get the interpreter that has torch; else torchrun on PATH."""
+    interpreter = shutil.which(python, path=env.get("PATH"))
+    if interpreter is None:
+        return
+    beside = Path(interpreter).parent / "torchrun"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        env["PATH"] = os.pathsep.join(p for p in (str(beside.parent), env.get("PATH", "")) if p)
 
 
 def _docker_run(engine: docker.Engine, job: Job, request: dict[str, Any], tree: RunTree) -> list[str]:
@@ -278,7 +292,8 @@ def _new_run_dir(job: Job, options: LocalOptions) -> Path:
 
 
 def _notes(job: Job, request: dict[str, Any], options: LocalOptions, out: TextIO) -> None:
-    count = request["ResourceConfig"]["InstanceCount"]
+    config = request["ResourceConfig"]
+    count = sum(group["InstanceCount"] for group in config.get("InstanceGroups") or [config])
     if count > 1:
         print(f"note: the job asks for {count} instances; a local run is the single host algo-1", file=out)
     for channel in job.inputs:

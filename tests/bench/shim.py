@@ -1,11 +1,13 @@
 """Benchmark: the toolkit's `train` against shim/train, side by side in one run.
 
 Both launch the same no-op entry point (a copy of /bin/true) on identical fixture trees:
-(a) a realistic job (20 hyperparameters, 2 channels, 2 hosts) and (b) CreateTrainingJob's
+(a) a realistic job (20 hyperparameters, 2 channels, 2 hosts), (b) CreateTrainingJob's
 maxima (100 hyperparameters of 256 + 2500 characters, 20 channels, 256 hosts). Prints medians,
 the ratio, the floor (dash starting one awk), the shim's time above that floor and the peak
 resident memory of the process tree (its largest process, by GNU time's %M). At the maxima
-the toolkit cannot launch (E2BIG): that is reported, not treated as a crash.
+the toolkit cannot launch (E2BIG): that is reported, not treated as a crash. (c) times a
+torchrun launch on algo-1 of two hosts: the shim against the toolkit's Environment and
+TorchDistributedRunner, with a no-op torchrun.
 
 Run with `make bench-shim` (needs `make oracle`).
 """
@@ -22,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.shim import harness, jobs
+from tests.shim import cluster, harness, jobs
 from tests.shim.harness import AWKS, Awk, Job, Shell, Tree
 
 # Runs per configuration, by job: (a) realistic, (b) API maxima.
@@ -159,6 +161,58 @@ def bench_job(name: str, title: str, job_factory, root: Path, floors: dict[str, 
     print()
 
 
+TORCHRUN_RUNS = {"toolkit": 10, "shim": 40}
+
+# The PyTorch training container's torchrun path: the toolkit's Environment and its
+# TorchDistributedRunner, which spawns torchrun and waits for it.
+TOOLKIT_TORCHRUN = """\
+from sagemaker_training import environment, runner
+environment.Environment()
+runner.get(runner.TorchDistributedRunnerType).run(capture_error=False, wait=True)
+"""
+
+
+def torchrun_job() -> Job:
+    """algo-1 of two hosts, 2 processes each, 20 hyperparameters; torchrun is a copy of
+    /bin/true, so the measurement is the launcher's own cost up to torchrun's start and exit."""
+    job = jobs.realistic(program="train.py", noop=True)
+    job.hyperparameters = {
+        **job.hyperparameters,
+        "sagemaker_torch_distributed_enabled": "true",
+        "sagemaker_mpi_num_of_processes_per_host": "2",
+    }
+    job.resourceconfig = cluster.resourceconfig("algo-1")
+    return job
+
+
+def bench_torchrun(root: Path) -> None:
+    print("(c) torchrun launch on algo-1 of 2 hosts (2 processes each, 20 hyperparameters), torchrun a no-op")
+    print(f"  {'command':<34}{'median':>12}{'min':>12}{'peak RSS':>13}{'toolkit/x':>11}")
+    toolkit_job = torchrun_job()
+    tree = tree_for(toolkit_job, root / "c-toolkit")
+    shutil.copy2("/bin/true", tree.bin_dir / "torchrun")
+    env = harness.environment(tree, toolkit_job)
+    argv = [str(harness.ORACLE_PYTHON), "-c", TOOLKIT_TORCHRUN]
+    code, stderr = first_run_stderr(argv, env, tree.root)
+    if code != 0:
+        print(f"  toolkit TorchDistributedRunner FAILED (exit {code}): {stderr.strip().splitlines()[-1:]}")
+        return
+    toolkit = measure("toolkit TorchDistributedRunner", argv, env, tree.root, TORCHRUN_RUNS["toolkit"], warmup=1)
+    print(row(toolkit, None, None))
+    shim_job = torchrun_job()
+    tree = tree_for(shim_job, root / "c-shim")
+    shutil.copy2("/bin/true", tree.bin_dir / "torchrun")
+    env = harness.environment(tree, shim_job, harness.DEFAULT_AWK)
+    argv = harness.shim_command(harness.DEFAULT_SHELL)
+    code, stderr = first_run_stderr(argv, env, tree.root)
+    if code != 0 or "torchrun --nnodes 2 --nproc_per_node 2" not in stderr:
+        print(f"  shim FAILED (exit {code}): {stderr.strip().splitlines()[-1:]}")
+        return
+    label = f"shim, {harness.DEFAULT_SHELL.name} + {harness.DEFAULT_AWK.name}"
+    print(row(measure(label, argv, env, tree.root, TORCHRUN_RUNS["shim"]), toolkit, None))
+    print()
+
+
 def main() -> int:
     if not harness.oracle_available():
         print("error: the toolkit oracle is missing; run `make oracle`", file=sys.stderr)
@@ -199,6 +253,7 @@ def main() -> int:
             root,
             floors_ms,
         )
+        bench_torchrun(root)
     return 0
 
 

@@ -373,7 +373,7 @@ def heterogeneous_cluster() -> Job:
 
 def distributed_without_groups() -> Job:
     return Job(
-        hyperparameters={"sagemaker_torch_distributed_enabled": "true"},
+        hyperparameters={"sagemaker_pytorch_ddp_enabled": "true"},
         resourceconfig={"current_host": "algo-2", "hosts": ["algo-2", "algo-1"], "current_group_name": "trainers"},
     )
 
