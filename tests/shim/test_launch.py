@@ -119,6 +119,23 @@ def test_a_code_dir_with_setup_py_is_pip_installed_and_run_as_a_module(tmp_path:
     assert calls(log) == [["-m", "pip", "install", "."], ["-m", "train", "--lr", "0.1"]]
 
 
+@pytest.mark.parametrize(("baked", "expected"), [(None, ["-m", "pip", "install", ".", "-r", "requirements.txt"]), ("1", ["-m", "pip", "install", "."])])
+def test_a_setup_py_package_installs_its_requirements_in_the_same_pip_call(
+    baked: str | None, expected: list[str], tmp_path: Path
+) -> None:
+    # The toolkit's modules.install: `pip install . -r requirements.txt` when both files exist.
+    python, log = stand_in_python(tmp_path)
+
+    def add_both(tree: Tree) -> None:
+        (tree.base / "code" / "setup.py").write_text("from setuptools import setup\nsetup(name='x')\n")
+        (tree.base / "code" / "requirements.txt").write_text("numpy\n")
+
+    env = {"SM_PYTHON": str(python)} | ({"TRAIN_BAKED_CODE": baked} if baked else {})
+    outcome, _ = run(Job(env=env), tmp_path, add_both)
+    assert outcome.exit_code == 0, outcome.describe()
+    assert calls(log) == [expected, ["-m", "train"]]
+
+
 def test_a_failing_pip_install_fails_the_job_before_launch(tmp_path: Path) -> None:
     python, log = stand_in_python(tmp_path, pip_status=3)
 
