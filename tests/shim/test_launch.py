@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.tools import require_tool
+
 from . import harness
 from .harness import Job, Outcome, Tree
 
@@ -334,8 +336,7 @@ def test_the_dns_wait_is_skipped_in_studio_local_mode(tmp_path: Path) -> None:
 
 
 def test_hosts_that_never_resolve_fail_the_job_after_the_wait(tmp_path: Path) -> None:
-    if shutil.which("getent") is None and shutil.which("nslookup") is None:
-        pytest.skip("neither getent nor nslookup installed")
+    require_tool(shutil.which("getent") is not None or shutil.which("nslookup") is not None, "neither getent nor nslookup installed")
     job = Job(resourceconfig={"current_host": "localhost", "hosts": ["localhost", "algo-2.invalid"]},
               env={"SM_STUDIO_LOCAL_MODE": "false", "TRAIN_DNS_WAIT_SECONDS": "1"})
     outcome, _ = run(job, tmp_path)
@@ -345,8 +346,7 @@ def test_hosts_that_never_resolve_fail_the_job_after_the_wait(tmp_path: Path) ->
 
 
 def test_resolvable_hosts_launch_without_studio_mode(tmp_path: Path) -> None:
-    if shutil.which("getent") is None and shutil.which("nslookup") is None:
-        pytest.skip("neither getent nor nslookup installed")
+    require_tool(shutil.which("getent") is not None or shutil.which("nslookup") is not None, "neither getent nor nslookup installed")
     job = Job(resourceconfig={"current_host": "localhost", "hosts": ["localhost", "127.0.0.1"]},
               env={"SM_STUDIO_LOCAL_MODE": "false", "TRAIN_DNS_WAIT_SECONDS": "5"})
     outcome, _ = run(job, tmp_path)
@@ -387,8 +387,8 @@ def moto_s3(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
     """A moto server on 127.0.0.1 (the one tests/aws uses), stopped after the module."""
     from tests.aws.conftest import MOTO_SERVER, _start_moto, _stop
 
-    if not MOTO_SERVER.exists() or not (MOTO_SERVER.parent / "aws").exists():
-        pytest.skip("moto_server or the aws CLI is not installed in .venv (requirements-dev.txt)")
+    present = MOTO_SERVER.exists() and (MOTO_SERVER.parent / "aws").exists()
+    require_tool(present, "moto_server or the aws CLI is not installed in .venv (requirements-dev.txt)")
     process, endpoint = _start_moto(tmp_path_factory.mktemp("moto") / "moto_server.log")
     try:
         yield endpoint
