@@ -83,6 +83,18 @@ $(ORACLE)/.installed:
 .PHONY: oracle
 oracle: $(ORACLE)/.installed ## Install the toolkit into .oracle/ (the shim tests' oracle)
 
+# CPU TensorFlow for the tf-mnist example's local run, in a virtualenv of its own (1.3 GB): the
+# test puts .tf/bin first on PATH, so that the job's python3 imports it. .ci/run installs it.
+TF := .tf
+
+$(TF)/.installed:
+	@test -x $(TF)/bin/python || $(PYTHON) -m venv $(TF)
+	$(TF)/bin/python -m pip install -q --disable-pip-version-check tensorflow-cpu==2.17.1
+	@touch $@
+
+.PHONY: tf
+tf: $(TF)/.installed ## Install CPU TensorFlow into .tf/ (the tf-mnist example's local run in the tests)
+
 .PHONY: bench-shim
 bench-shim: $(VENV)/.runtime oracle ## Benchmark: the toolkit's train vs shim/train (realistic job, API maxima, 2-host torchrun launch)
 	$(PY) -m tests.bench.shim
@@ -101,4 +113,4 @@ bench-constraints: $(VENV)/.dev ## Benchmark: load the derived constraints file 
 
 .PHONY: clean
 clean: ## Remove the virtualenvs and caches
-	rm -rf $(VENV) .oracle .pytest_cache .hypothesis
+	rm -rf $(VENV) .oracle .tf .pytest_cache .hypothesis

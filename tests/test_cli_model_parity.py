@@ -17,13 +17,13 @@ import pytest
 
 from spec.request_rules import check_request
 from tests.test_request_rules import drop_path, full_request, set_path, valid_request
+from tests.tools import require_tool
 
 AWS = Path(sys.executable).parent / "aws"
 
 
 def run_cli(request: dict, tmp_path: Path) -> subprocess.CompletedProcess:
-    if not AWS.exists() and shutil.which("aws") is None:
-        pytest.skip("the aws CLI (awscli from requirements-dev.txt) is not installed")
+    require_tool(AWS.exists() or shutil.which("aws") is not None, "the aws CLI (awscli from requirements-dev.txt) is not installed")
     request_file = tmp_path / "request.json"
     request_file.write_text(json.dumps(request), encoding="utf-8")
     env = {

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spec import service_model
+from tests.tools import require_tool
 
 ORACLE_SOURCE = r"""
 import java.io.*;
@@ -95,8 +96,8 @@ def sample_strings(python_pattern: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def java_oracle(tmp_path_factory):
-    if shutil.which("javac") is None or shutil.which("java") is None:
-        pytest.skip("javac/java not installed (Debian package default-jdk-headless)")
+    present = shutil.which("javac") is not None and shutil.which("java") is not None
+    require_tool(present, "javac/java not installed (Debian package default-jdk-headless)")
     folder = tmp_path_factory.mktemp("oracle")
     (folder / "PatternOracle.java").write_text(ORACLE_SOURCE, encoding="utf-8")
     subprocess.run(["javac", "PatternOracle.java"], cwd=folder, check=True, capture_output=True, timeout=120)

@@ -645,6 +645,10 @@ def test_volume_rules_follow_the_instance_storage():
     assert at(no_volume, ("ResourceConfig",)) == ["ml.m5.xlarge has only EBS storage: set VolumeSizeInGB to at least 1"]
     nvme = set_path(no_volume, ("ResourceConfig", "InstanceType"), "ml.p4d.24xlarge")
     assert check_request(nvme) == []
+    size = ("ResourceConfig", "VolumeSizeInGB")
+    assert at(set_path(valid_request(), size, 0), size) == ["ml.m5.xlarge has only EBS storage: set VolumeSizeInGB to at least 1"]
+    assert at(set_path(valid_request(), size, 1), size) == []
+    assert at(set_path(nvme, size, 0), size) == []  # instance storage: no EBS volume is needed
 
 
 def test_a_job_needs_at_least_one_instance():

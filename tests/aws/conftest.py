@@ -23,6 +23,7 @@ from typing import Iterator
 import pytest
 
 from tests.aws.moto_env import VENV_BIN, isolated_env
+from tests.tools import require_tool
 
 MOTO_SERVER = VENV_BIN / "moto_server"
 AWS_CLI = VENV_BIN / "aws"
@@ -81,8 +82,7 @@ def _start_moto(log_path: Path) -> tuple[subprocess.Popen, str]:
 @pytest.fixture(scope="session")
 def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The URL of a running moto server, e.g. http://127.0.0.1:40123."""
-    if not MOTO_SERVER.exists():
-        pytest.skip(f"moto_server not installed in {VENV_BIN} (pip install 'moto[server]==5.2.5')")
+    require_tool(MOTO_SERVER.exists(), f"moto_server not installed in {VENV_BIN} (pip install 'moto[server]==5.2.5')")
     process, endpoint = _start_moto(tmp_path_factory.mktemp("moto") / "moto_server.log")
     try:
         yield endpoint
@@ -117,8 +117,7 @@ def aws_env(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> dic
 
 @pytest.fixture(scope="session")
 def aws_cli() -> Path:
-    if not AWS_CLI.exists():
-        pytest.skip(f"aws CLI not installed in {VENV_BIN} (pip install awscli==1.46.3)")
+    require_tool(AWS_CLI.exists(), f"aws CLI not installed in {VENV_BIN} (pip install awscli==1.46.3)")
     return AWS_CLI
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from tests.aws.moto_env import isolated_env
 from tests.aws.sagemaker_roundtrip import example_id, example_scripts, job_region, load_request
+from tests.tools import require_tool
 
 SCRIPTS = example_scripts()
 STANDIN = Path(__file__).resolve().parent / "docker_standin.sh"
@@ -209,7 +210,6 @@ def test_failing_aws_credentials_stop_the_script_at_the_first_step(first_script,
 @pytest.mark.parametrize("linter", [["shellcheck"], ["shfmt", "-d"]])
 def test_the_docker_standin_passes_the_shell_linters(linter):
     tool = shutil.which(linter[0], path=str(Path(sys.executable).parent)) or shutil.which(linter[0])
-    if tool is None:
-        pytest.skip(f"{linter[0]} not installed")
+    require_tool(tool is not None, f"{linter[0]} not installed (requirements-dev.txt installs it into .venv)")
     result = subprocess.run([tool, *linter[1:], str(STANDIN)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -3,6 +3,7 @@ nothing written."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -147,3 +148,16 @@ def test_a_long_hyperparameter_name_is_reported_at_the_key(tmp_path):
     job = make_job(tmp_path, with_lines(f"hyperparameters: {{{name}: 1}}"))
     errors = errors_of(run_compiler("validate", job))
     assert len(errors) == 1 and errors[0].startswith(f"{job}:11:19: error: key 'kkk") and "has 257 characters; at most 256" in errors[0]
+
+
+def test_max_wait_without_spot_only_warns_and_stays_out_of_the_request(tmp_path):
+    # The README promises a warning, not an error: the request must not carry MaxWaitTimeInSeconds
+    # without EnableManagedSpotTraining (SageMaker refuses that pair).
+    job = make_job(tmp_path, with_lines("limits: {max_wait: 3h}"))
+    for command in ("validate", "compile"):
+        result = run_compiler(command, job)
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == f"{job}:11:20: warning: max_wait applies only with spot: true (at /limits/max_wait)\n"
+    request = json.loads((tmp_path / "generated" / "create_training_job.json").read_text())
+    assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 86400}
+    assert "EnableManagedSpotTraining" not in request

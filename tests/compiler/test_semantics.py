@@ -48,8 +48,9 @@ def test_cuda_only_with_cuda_base(tmp_path):
 
 def test_cuda_base_takes_major_minor_python(tmp_path):
     text = MINIMAL.replace("  repository: demo/train", "  repository: demo/train\n  base: cuda\n  python: '3.11.9'")
-    errors, _ = findings(tmp_path, with_lines_of(text, "resources: {instance_type: ml.g5.xlarge}"))
+    errors, warnings = findings(tmp_path, with_lines_of(text, "resources: {instance_type: ml.g5.xlarge}"))
     assert len(errors) == 1 and errors[0].startswith("9:11: with base: cuda, python is major.minor")
+    assert warnings == []  # a cuda image on a GPU instance is what it is for
 
 
 def with_lines_of(text, *lines):
@@ -63,9 +64,17 @@ def test_gpu_base_on_cpu_instance_is_a_warning(tmp_path):
     assert warnings == ["12:28: ml.c5.xlarge has no GPU, but image.base is cuda: the image is larger than needed"]
 
 
-def test_cpu_base_on_gpu_instance_is_a_warning(tmp_path):
-    _, warnings = findings(tmp_path, with_lines("resources: {instance_type: ml.p4d.24xlarge}"))
-    assert warnings == ["11:28: ml.p4d.24xlarge has GPUs, but image.base is cpu: the job cannot use them"]
+@pytest.mark.parametrize("instance", ["ml.p4d.24xlarge", "ml.p3.2xlarge", "ml.g5.xlarge", "ml.g4dn.xlarge", "ml.g6e.2xlarge"])
+def test_cpu_base_on_gpu_instance_is_a_warning(tmp_path, instance):
+    _, warnings = findings(tmp_path, with_lines(f"resources: {{instance_type: {instance}}}"))
+    assert warnings == [f"11:28: {instance} has GPUs, but image.base is cpu: the job cannot use them"]
+    cuda = MINIMAL.replace("  repository: demo/train", "  repository: demo/train\n  base: cuda")
+    assert findings(tmp_path, with_lines_of(cuda, f"resources: {{instance_type: {instance}}}")) == ([], [])
+
+
+@pytest.mark.parametrize("instance", ["ml.m5.xlarge", "ml.c5.2xlarge", "ml.trn1.2xlarge", "ml.r5.large"])
+def test_cpu_base_on_an_instance_without_nvidia_gpus_is_fine(tmp_path, instance):
+    assert findings(tmp_path, with_lines(f"resources: {{instance_type: {instance}}}")) == ([], [])
 
 
 def test_entry_point_must_exist(tmp_path):

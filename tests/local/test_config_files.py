@@ -11,6 +11,7 @@ import pytest
 
 from compiler.local import LocalOptions
 from compiler.pipeline import compile_job
+from tests.tools import require_tool
 
 from .jobs import job_document, run_in_process, write_job
 
@@ -143,8 +144,8 @@ def _contract_example(name: str) -> dict:
     return json.loads(match.group(1))
 
 
-@pytest.mark.skipif(not CONTRACT.is_file(), reason=f"{CONTRACT} not present (the shared reference lies beside the clone)")
 def test_keys_match_the_contracts_worked_example(run):
+    require_tool(CONTRACT.is_file(), f"{CONTRACT} not present (the shared reference lies beside the clone)")
     _, files, _ = run
     example = _contract_example("resourceconfig.json")
     assert list(files["resourceconfig"]) == list(example)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from compiler.local import LocalOptions
+from tests.tools import require_tool
 
 from .jobs import REPO_ROOT, job_document, read_dump, run_in_process, write_job
 from .test_config_files import channels_document
@@ -25,7 +26,11 @@ COMPARED = (
     "SM_USER_ARGS", "SM_CHANNEL_TRAIN", "SM_CHANNEL_VALIDATION-SET", "SM_CHANNEL_STREAM",
 )  # fmt: skip
 
-pytestmark = pytest.mark.skipif(not ORACLE_TRAIN.is_file(), reason="the toolkit oracle is not installed (make oracle)")
+
+
+@pytest.fixture(autouse=True)
+def oracle() -> None:
+    require_tool(ORACLE_TRAIN.is_file(), "the toolkit oracle is not installed (make oracle)")
 
 
 def _run_toolkit(base: Path, dump_env: dict[str, str]) -> None:

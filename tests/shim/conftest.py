@@ -12,6 +12,7 @@ import pytest
 
 from . import harness
 from .harness import AWKS, SHELLS, Awk, Job, Outcome, Shell
+from tests.tools import require_tool
 
 
 def shell_params(shells: tuple[Shell, ...] = SHELLS) -> list[object]:
@@ -23,18 +24,15 @@ def awk_params(awks: tuple[Awk, ...] = AWKS) -> list[object]:
 
 
 def require_shell(shell: Shell) -> None:
-    if not shell.available():
-        pytest.skip(f"{shell.argv[0]} not installed (needed for `{shell.name}`; .ci/apt-packages lists it)")
+    require_tool(shell.available(), f"{shell.argv[0]} not installed (needed for `{shell.name}`; .ci/apt-packages lists it)")
 
 
 def require_awk(awk: Awk) -> None:
-    if not awk.available():
-        pytest.skip(f"{awk.binary} not installed (needed for `{awk.name}`; .ci/apt-packages lists it)")
+    require_tool(awk.available(), f"{awk.binary} not installed (needed for `{awk.name}`; .ci/apt-packages lists it)")
 
 
 def require_oracle() -> None:
-    if not harness.oracle_available():
-        pytest.skip("the sagemaker-training oracle is not installed: run `make oracle` (creates .oracle/)")
+    require_tool(harness.oracle_available(), "the sagemaker-training oracle is not installed: run `make oracle` (creates .oracle/)")
 
 
 @pytest.fixture

@@ -274,3 +274,19 @@ def test_no_process_outlives_the_shim_holding_its_output(shim: Path, tmp_path: P
             assert not holders, f"after the shim exited, these still hold its stdout/stderr: {holders}"
         finally:
             os.close(read_end)
+
+
+# ---------------------------------------------------------------------------------------------
+# SAGEMAKER_TRAINING_MODULE: the framework containers' variable, exported as SM_FRAMEWORK_MODULE
+
+
+def test_the_training_module_variable_reaches_sm_framework_module(oracle: None, shim: Path, tmp_path: Path) -> None:
+    job = Job(env={"SAGEMAKER_TRAINING_MODULE": "sagemaker_pytorch_container.training:main"})
+    expected = harness.toolkit_values(job, tmp_path / "toolkit")
+    assert expected.env["SM_FRAMEWORK_MODULE"] == "sagemaker_pytorch_container.training:main"  # the fixture sets it
+    outcome = harness.run_shim(job, tmp_path / "shim")
+    assert outcome.env is not None, outcome.describe()
+    problems = harness.env_differences(
+        harness.contract_view(expected.env, expected.base), harness.contract_view(outcome.env, outcome.base)
+    )
+    assert not problems, "\n".join(["with SAGEMAKER_TRAINING_MODULE set:", *problems])

@@ -18,6 +18,7 @@ import pytest
 from . import harness
 from .conftest import awk_params, require_awk
 from .harness import Awk
+from tests.tools import require_tool
 
 SUITE = harness.REPO_ROOT.parent / "shared" / "data" / "JSONTestSuite" / "test_parsing"
 
@@ -37,8 +38,7 @@ def _cases(prefix: str) -> list[str]:
 
 
 def _require_suite() -> None:
-    if not SUITE.is_dir():
-        pytest.skip(f"{SUITE} is absent (JSONTestSuite lives in ../shared beside the clone)")
+    require_tool(SUITE.is_dir(), f"{SUITE} is absent (JSONTestSuite lives in ../shared beside the clone)")
 
 
 def json_dump(awk: Awk, path: Path, tmp_path: Path) -> subprocess.CompletedProcess[bytes]:

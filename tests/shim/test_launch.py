@@ -22,6 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.tools import require_tool
+
 from . import harness
 from .conftest import require_awk, require_shell
 from .harness import Job, Outcome, Tree
@@ -156,6 +158,23 @@ def test_a_code_dir_with_setup_py_is_pip_installed_and_run_as_a_module(tmp_path:
     outcome, _ = run(Job(hyperparameters={"lr": "0.1"}, env={"SM_PYTHON": str(python)}), tmp_path, add_setup)
     assert outcome.exit_code == 0, outcome.describe()
     assert calls(log) == [["-m", "pip", "install", "."], ["-m", "train", "--lr", "0.1"]]
+
+
+@pytest.mark.parametrize(("baked", "expected"), [(None, ["-m", "pip", "install", ".", "-r", "requirements.txt"]), ("1", ["-m", "pip", "install", "."])])
+def test_a_setup_py_package_installs_its_requirements_in_the_same_pip_call(
+    baked: str | None, expected: list[str], tmp_path: Path
+) -> None:
+    # The toolkit's modules.install: `pip install . -r requirements.txt` when both files exist.
+    python, log = stand_in_python(tmp_path)
+
+    def add_both(tree: Tree) -> None:
+        (tree.base / "code" / "setup.py").write_text("from setuptools import setup\nsetup(name='x')\n")
+        (tree.base / "code" / "requirements.txt").write_text("numpy\n")
+
+    env = {"SM_PYTHON": str(python)} | ({"TRAIN_BAKED_CODE": baked} if baked else {})
+    outcome, _ = run(Job(env=env), tmp_path, add_both)
+    assert outcome.exit_code == 0, outcome.describe()
+    assert calls(log) == [expected, ["-m", "train"]]
 
 
 def test_a_failing_pip_install_fails_the_job_before_launch(tmp_path: Path) -> None:
@@ -421,8 +440,7 @@ def test_the_dns_wait_is_skipped_in_studio_local_mode(tmp_path: Path) -> None:
 
 
 def test_hosts_that_never_resolve_fail_the_job_after_the_wait(tmp_path: Path) -> None:
-    if shutil.which("getent") is None and shutil.which("nslookup") is None:
-        pytest.skip("neither getent nor nslookup installed")
+    require_tool(shutil.which("getent") is not None or shutil.which("nslookup") is not None, "neither getent nor nslookup installed")
     job = Job(resourceconfig={"current_host": "localhost", "hosts": ["localhost", "algo-2.invalid"]},
               env={"SM_STUDIO_LOCAL_MODE": "false", "TRAIN_DNS_WAIT_SECONDS": "1"})
     outcome, _ = run(job, tmp_path)
@@ -432,8 +450,7 @@ def test_hosts_that_never_resolve_fail_the_job_after_the_wait(tmp_path: Path) ->
 
 
 def test_resolvable_hosts_launch_without_studio_mode(tmp_path: Path) -> None:
-    if shutil.which("getent") is None and shutil.which("nslookup") is None:
-        pytest.skip("neither getent nor nslookup installed")
+    require_tool(shutil.which("getent") is not None or shutil.which("nslookup") is not None, "neither getent nor nslookup installed")
     job = Job(resourceconfig={"current_host": "localhost", "hosts": ["localhost", "127.0.0.1"]},
               env={"SM_STUDIO_LOCAL_MODE": "false", "TRAIN_DNS_WAIT_SECONDS": "5"})
     outcome, _ = run(job, tmp_path)
@@ -474,8 +491,8 @@ def moto_s3(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
     """A moto server on 127.0.0.1 (the one tests/aws uses), stopped after the module."""
     from tests.aws.conftest import MOTO_SERVER, _start_moto, _stop
 
-    if not MOTO_SERVER.exists() or not (MOTO_SERVER.parent / "aws").exists():
-        pytest.skip("moto_server or the aws CLI is not installed in .venv (requirements-dev.txt)")
+    present = MOTO_SERVER.exists() and (MOTO_SERVER.parent / "aws").exists()
+    require_tool(present, "moto_server or the aws CLI is not installed in .venv (requirements-dev.txt)")
     process, endpoint = _start_moto(tmp_path_factory.mktemp("moto") / "moto_server.log")
     try:
         yield endpoint

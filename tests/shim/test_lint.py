@@ -12,6 +12,7 @@ import pytest
 from . import harness
 from .conftest import awk_params, require_awk, require_shell, shell_params
 from .harness import Awk, Shell
+from tests.tools import require_tool
 
 VENV_BIN = harness.REPO_ROOT / ".venv" / "bin"
 
@@ -21,8 +22,7 @@ def _tool(name: str) -> str:
     if candidate.exists():
         return str(candidate)
     found = shutil.which(name)
-    if found is None:
-        pytest.skip(f"{name} not installed (requirements-dev.txt installs it into .venv)")
+    require_tool(found is not None, f"{name} not installed (requirements-dev.txt installs it into .venv)")
     return found
 
 

@@ -19,6 +19,7 @@ import pytest
 from . import harness
 from .conftest import awk_params, require_awk, require_shell, shell_params
 from .harness import Awk, Job, Shell, Tree
+from tests.tools import require_tool
 
 WAIT_S = 30
 
@@ -87,10 +88,8 @@ def run_shim(tree: Tree, job: Job, shell: Shell = harness.DEFAULT_SHELL) -> subp
 
 
 def _require_pid_namespaces() -> None:
-    if os.geteuid() != 0:
-        pytest.skip("PID 1 tests need root (unshare --pid)")
-    if shutil.which("unshare") is None:
-        pytest.skip("unshare not installed (util-linux)")
+    require_tool(os.geteuid() == 0, "PID 1 tests need root (unshare --pid)")
+    require_tool(shutil.which("unshare") is not None, "unshare not installed (util-linux)")
 
 
 def _children(pid: int) -> list[int]:
