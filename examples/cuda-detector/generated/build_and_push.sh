@@ -9,7 +9,7 @@ set -eu
 region=us-west-2
 account=123456789012
 repository=byoc/cuda-detector
-tag=d5c45589bc88
+tag=abfaa2026a74
 registry="$account.dkr.ecr.$region.amazonaws.com"
 image="$registry/$repository:$tag"
 
