@@ -83,6 +83,34 @@ class Network:
 
 
 @dataclass(frozen=True)
+class ParameterRange:
+    """One tuned hyperparameter: Integer or Continuous bounds, or Categorical values."""
+
+    name: str
+    kind: str  # "Integer", "Continuous" or "Categorical"
+    min: int | float | None = None
+    max: int | float | None = None
+    scaling: str = "Auto"
+    values: tuple[str | int | float | bool, ...] = ()
+
+
+@dataclass(frozen=True)
+class Tuning:
+    objective_metric: str
+    objective_type: str  # "Minimize" or "Maximize"
+    strategy: str
+    max_jobs: int | None  # None: Grid's number of combinations
+    max_parallel_jobs: int
+    max_runtime: int | None  # seconds
+    early_stopping: str  # "Off" or "Auto"
+    ranges: tuple[ParameterRange, ...]
+
+    @property
+    def tuned_names(self) -> set[str]:
+        return {r.name for r in self.ranges}
+
+
+@dataclass(frozen=True)
 class Job:
     path: Path  # the job.yaml, as given on the command line
     name: str
@@ -105,6 +133,7 @@ class Job:
     network: Network
     retry_attempts: int | None
     source: Source = field(repr=False, compare=False)
+    tuning: Tuning | None = None
 
     @property
     def directory(self) -> Path:

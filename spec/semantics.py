@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 from spec.diagnostics import Diagnostic
 from spec.durations import describe
 from spec.model import Job
+from spec.tuning import tuning_diagnostics
 
 HYPERPARAMETER_VALUE_MAX = 2500  # characters of the JSON-encoded value (API model limit)
 
@@ -167,6 +168,7 @@ RULES: tuple[Rule, ...] = (
     metric_names_unique,
     vpc_is_complete,
     channel_local_paths_inside,
+    tuning_diagnostics,
 )
 
 
