@@ -51,6 +51,11 @@ submit: $(VENV)/.runtime ## Start a job on SageMaker: make submit JOB=path/job.y
 	@test -n "$(JOB)" || { echo "usage: make submit JOB=path/to/job.yaml [WAIT=1] [DRY_RUN=1]" >&2; exit 2; }
 	@$(PY) -m compiler submit "$(JOB)" $(if $(WAIT),--wait) $(if $(DRY_RUN),--dry-run)
 
+.PHONY: tune
+tune: $(VENV)/.runtime ## Start a job's tuning job on SageMaker: make tune JOB=path/job.yaml [WAIT=1] [DRY_RUN=1]
+	@test -n "$(JOB)" || { echo "usage: make tune JOB=path/to/job.yaml [WAIT=1] [DRY_RUN=1]" >&2; exit 2; }
+	@$(PY) -m compiler submit --tune "$(JOB)" $(if $(WAIT),--wait) $(if $(DRY_RUN),--dry-run)
+
 .PHONY: check
 check: $(VENV)/.runtime ## Fail if any example's committed generated/ differs from a fresh render
 	@rc=0; for job in $(EXAMPLES); do $(PY) -m compiler check "$$job" || rc=1; done; exit $$rc
@@ -68,7 +73,7 @@ bench-compile: $(VENV)/.runtime ## Benchmark: compile one example, 100 jobs in o
 	$(PY) -m tests.bench.compile
 
 .PHONY: constraints
-constraints: $(VENV)/.dev ## Regenerate schemas/create_training_job.constraints.json from the installed botocore and awscli models
+constraints: $(VENV)/.dev ## Regenerate schemas/*.constraints.json from the installed botocore and awscli models
 	$(PY) -m spec.service_model
 
 # The shim's test oracle: AWS's sagemaker-training toolkit in a virtualenv of its own, never a

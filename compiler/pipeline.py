@@ -11,7 +11,7 @@ from pathlib import Path
 from compiler.render import Rendered, render
 from spec import Diagnostic, Job, SpecError
 from spec.loader import load_unchecked
-from spec.request_rules import check_request
+from spec.request_rules import check_request, check_tuning_request
 
 DEFAULT_OUT = "generated"
 
@@ -43,5 +43,15 @@ def _request_findings(job: Job, rendered: Rendered, findings: list[Diagnostic]) 
     """Violations of the API's rules, at the job.yaml node behind them; a node that already
     has an error in job.yaml terms keeps that one alone."""
     reported = {d.pointer for d in findings if d.severity == "error"}
-    violations = (job.source.diagnostic(rendered.request.origin(v.path), v.message) for v in check_request(rendered.request.body))
-    return [d for d in violations if d.pointer not in reported]
+    violations = [job.source.diagnostic(rendered.request.origin(v.path), v.message) for v in check_request(rendered.request.body)]
+    violations = [d for d in violations if d.pointer not in reported]
+    tuning = rendered.tuning_request
+    if tuning is not None:
+        # The training job definition repeats the training request: a node reported there
+        # keeps that report alone.
+        reported |= {d.pointer for d in violations}
+        tuning_violations = (
+            job.source.diagnostic(tuning.origin(v.path), f"in the tuning request: {v.message}") for v in check_tuning_request(tuning.body)
+        )
+        violations += [d for d in tuning_violations if d.pointer not in reported]
+    return violations

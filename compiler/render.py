@@ -1,5 +1,6 @@
 """Rendering the artifacts of a job: Dockerfile and its Dockerfile.dockerignore, train,
-build_and_push.sh and create_training_job.json. Pure: takes the model, returns bytes; writing is compiler/output.py's.
+build_and_push.sh, create_training_job.json, and create_hyper_parameter_tuning_job.json for a
+job with tuning:. Pure: takes the model, returns bytes; writing is compiler/output.py's.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from compiler.build_context import render_dockerignore
 from compiler.build_inputs import build_hash
 from compiler.python_builds import BUILDS
 from compiler.request import Request, build_request
+from compiler.tuning_request import build_tuning_request
 from spec.model import Job
 
 TOOL = "sagemaker-byoc"
@@ -24,6 +26,7 @@ SHIM_PATH = Path(__file__).resolve().parent.parent / "shim" / "train"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TAG_LENGTH = 12
 LABEL_PREFIX = "dev.sagemaker-byoc"
+TUNING_REQUEST_FILE = "create_hyper_parameter_tuning_job.json"
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Rendered:
     artifacts: tuple[Artifact, ...]
     request: Request
     image_uri: str
+    tuning_request: Request | None = None  # with a tuning: section only
 
 
 def render(job: Job, out_dir: Path) -> Rendered:
@@ -72,7 +76,10 @@ def render(job: Job, out_dir: Path) -> Rendered:
         Artifact("build_and_push.sh", _text(script), 0o755),
         Artifact("create_training_job.json", request_json(request.body), 0o644),
     )
-    return Rendered(artifacts, request, image_uri)
+    tuning_request = build_tuning_request(job, request) if job.tuning is not None else None
+    if tuning_request is not None:
+        artifacts += (Artifact(TUNING_REQUEST_FILE, request_json(tuning_request.body), 0o644),)
+    return Rendered(artifacts, request, image_uri, tuning_request)
 
 
 def request_json(body: dict) -> bytes:

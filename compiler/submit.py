@@ -9,7 +9,8 @@ AWS_MAX_ATTEMPTS sets the number of attempts).
 
 Exit status: 0 submitted (with --wait: completed); 1 with --wait, the job failed or was stopped;
 2 invalid job.yaml (reported by the compiler); 3 AWS refused the request or could not be reached.
-Every AWS problem is one line on stderr: `submit: error: …`.
+Every AWS problem is one line on stderr: `submit: error: …`. With --tune the job's tuning job is
+started instead (compiler/submit_tuning.py).
 """
 
 from __future__ import annotations
@@ -49,10 +50,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--wait", action="store_true",
                         help="follow the job until it ends; exit 1 if it fails or is stopped")
     parser.add_argument("--poll-interval", type=_positive_seconds, default=DEFAULT_POLL_S, metavar="SECONDS",
-                        help=f"seconds between DescribeTrainingJob calls with --wait (default: {DEFAULT_POLL_S:g})")
+                        help=f"seconds between Describe… calls with --wait (default: {DEFAULT_POLL_S:g})")
+    parser.add_argument("--tune", action="store_true",
+                        help="start the job's hyperparameter tuning job (its tuning: section) instead of one training job")
 
 
 def run(compiled: Compiled, args: argparse.Namespace) -> int:
+    if args.tune:
+        from compiler import submit_tuning
+
+        return submit_tuning.run(compiled, args)
     job = compiled.job
     name = unique_job_name(job.name, datetime.now(timezone.utc))
     request = {**compiled.rendered.request.body, "TrainingJobName": name}
@@ -77,10 +84,11 @@ def run(compiled: Compiled, args: argparse.Namespace) -> int:
         return EXIT_AWS
 
 
-def unique_job_name(base: str, moment: datetime) -> str:
-    """`<base>-<UTC timestamp>`, the base shortened so the whole fits TrainingJobName's 63."""
+def unique_job_name(base: str, moment: datetime, limit: int = NAME_MAX) -> str:
+    """`<base>-<UTC timestamp>`, the base shortened so the whole fits the name's limit
+    (TrainingJobName's 63 by default)."""
     stamp = moment.astimezone(timezone.utc).strftime(TIMESTAMP_FORMAT)
-    room = NAME_MAX - len(stamp) - 1
+    room = limit - len(stamp) - 1
     return f"{base[:room].rstrip('-')}-{stamp}"
 
 
@@ -208,7 +216,7 @@ def format_elapsed(seconds: float) -> str:
     return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
-def explain(error: Exception, *, name: str, region: str, role: str) -> str:
+def explain(error: Exception, *, name: str, region: str, role: str, kind: str = "training job") -> str:
     """One line saying what went wrong with AWS and, where it is clear, what to do."""
     from botocore import exceptions as boto
 
@@ -224,13 +232,13 @@ def explain(error: Exception, *, name: str, region: str, role: str) -> str:
     if isinstance(error, boto.ParamValidationError):
         return f"botocore rejected the request: {one_line(str(error))}"
     if isinstance(error, boto.ClientError):
-        return _explain_client_error(error, name=name, region=region, role=role)
+        return _explain_client_error(error, name=name, region=region, role=role, kind=kind)
     if isinstance(error, ValueError):
         return f"cannot create the SageMaker client: {one_line(str(error))}"
     return one_line(str(error))
 
 
-def _explain_client_error(error: Any, *, name: str, region: str, role: str) -> str:
+def _explain_client_error(error: Any, *, name: str, region: str, role: str, kind: str) -> str:
     details = error.response.get("Error", {})
     code = details.get("Code", "Unknown")
     message = one_line(details.get("Message") or "no message")
@@ -244,7 +252,7 @@ def _explain_client_error(error: Any, *, name: str, region: str, role: str) -> s
         attempts = error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
         return f"{operation}: throttled ({code}) after {attempts} attempts: {message}; try again later"
     if code == "ResourceInUse":
-        return f"{operation}: a training job named {name} already exists in {region} ({code}): {message}"
+        return f"{operation}: a {kind} named {name} already exists in {region} ({code}): {message}"
     if code == "ResourceLimitExceeded":
         return (f"{operation}: an account quota is used up ({code}): {message}; wait for running jobs to end "
                 "or ask for more in Service Quotas (Amazon SageMaker)")

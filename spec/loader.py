@@ -12,7 +12,9 @@ from typing import Any
 from spec.defaults import channel_default, default
 from spec.diagnostics import Diagnostic, SpecError
 from spec.durations import seconds
-from spec.model import Channel, Checkpoints, Distribution, Image, InstanceGroup, Job, Limits, Metric, Network, Output, Resources
+from spec.model import (
+    Channel, Checkpoints, Distribution, Image, InstanceGroup, Job, Limits, Metric, Network, Output, ParameterRange, Resources, Tuning,
+)
 from spec.schema import schema_diagnostics
 from spec.semantics import semantic_diagnostics
 from spec.source import Source, read_source
@@ -66,6 +68,7 @@ def build_job(source: Source) -> Job:
         retry_attempts=(data.get("retry") or {}).get("max_attempts"),
         allow_secrets=tuple(data.get("allow_secrets", ())),
         source=source,
+        tuning=_tuning(data.get("tuning")),
     )
 
 
@@ -148,6 +151,29 @@ def _checkpoints(checkpoints: dict[str, Any] | None) -> Checkpoints | None:
         s3=checkpoints["s3"],
         local_path=checkpoints.get("local_path", default("checkpoints", "local_path")),
     )
+
+
+def _tuning(tuning: dict[str, Any] | None) -> Tuning | None:
+    if tuning is None:
+        return None
+    return Tuning(
+        objective_metric=tuning["objective"]["metric"],
+        objective_type=tuning["objective"]["type"],
+        strategy=tuning.get("strategy", default("tuning", "strategy")),
+        max_jobs=tuning.get("max_jobs"),
+        max_parallel_jobs=tuning.get("max_parallel_jobs", default("tuning", "max_parallel_jobs")),
+        max_runtime=seconds(tuning.get("max_runtime")),
+        early_stopping=tuning.get("early_stopping", default("tuning", "early_stopping")),
+        ranges=tuple(_parameter_range(name, spec) for name, spec in tuning["ranges"].items()),
+    )
+
+
+def _parameter_range(name: str, spec: dict[str, Any]) -> ParameterRange:
+    if "values" in spec:
+        return ParameterRange(name, "Categorical", values=tuple(spec["values"]))
+    bounds = (spec["min"], spec["max"])
+    kind = "Integer" if all(isinstance(b, int) and not isinstance(b, bool) for b in bounds) else "Continuous"
+    return ParameterRange(name, kind, min=bounds[0], max=bounds[1], scaling=spec.get("scaling", "Auto"))
 
 
 def _network(network: dict[str, Any]) -> Network:

@@ -107,6 +107,34 @@ class Network:
 
 
 @dataclass(frozen=True)
+class ParameterRange:
+    """One tuned hyperparameter: Integer or Continuous bounds, or Categorical values."""
+
+    name: str
+    kind: str  # "Integer", "Continuous" or "Categorical"
+    min: int | float | None = None
+    max: int | float | None = None
+    scaling: str = "Auto"
+    values: tuple[str | int | float | bool, ...] = ()
+
+
+@dataclass(frozen=True)
+class Tuning:
+    objective_metric: str
+    objective_type: str  # "Minimize" or "Maximize"
+    strategy: str
+    max_jobs: int | None  # None: Grid's number of combinations
+    max_parallel_jobs: int
+    max_runtime: int | None  # seconds
+    early_stopping: str  # "Off" or "Auto"
+    ranges: tuple[ParameterRange, ...]
+
+    @property
+    def tuned_names(self) -> set[str]:
+        return {r.name for r in self.ranges}
+
+
+@dataclass(frozen=True)
 class Job:
     path: Path  # the job.yaml, as given on the command line
     name: str
@@ -131,6 +159,7 @@ class Job:
     retry_attempts: int | None
     allow_secrets: tuple[str, ...]  # names whose values are not checked for credentials
     source: Source = field(repr=False, compare=False)
+    tuning: Tuning | None = None
 
     @property
     def directory(self) -> Path:

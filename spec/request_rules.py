@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-CONSTRAINTS_PATH = Path(__file__).resolve().parent.parent / "schemas" / "create_training_job.constraints.json"
+SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+CONSTRAINTS_PATH = SCHEMAS / "create_training_job.constraints.json"
+TUNING_CONSTRAINTS_PATH = SCHEMAS / "create_hyper_parameter_tuning_job.constraints.json"
 
 RequestPath = tuple[str | int, ...]
 
@@ -73,10 +75,23 @@ def check_request(request: dict) -> list[Violation]:
     return violations
 
 
+def check_tuning_request(request: dict) -> list[Violation]:
+    """The CreateHyperParameterTuningJob model's constraints. The training job definition inside
+    is derived from a training request that check_request has already passed, and the tuning
+    rules a model cannot express are checked on job.yaml (spec/tuning.py)."""
+    constraints = load_constraints(TUNING_CONSTRAINTS_PATH)
+    return list(ModelChecker(constraints).check(constraints["root"], request, (), "the request"))
+
+
 @functools.cache
-def load_constraints() -> dict:
-    with CONSTRAINTS_PATH.open(encoding="utf-8") as handle:
+def load_constraints(path: Path = CONSTRAINTS_PATH) -> dict:
+    with path.open(encoding="utf-8") as handle:
         return json.load(handle)
+
+
+def cli_command(operation: str) -> str:
+    """The aws CLI command of an operation: CreateTrainingJob -> create-training-job."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", operation).lower()
 
 
 @functools.cache
@@ -94,6 +109,7 @@ class ModelChecker:
         self.patterns = constraints["patterns"]
         self.cli = constraints["cli_stricter"]
         self.awscli = constraints["sources"]["awscli"]
+        self.command = cli_command(constraints["operation"])
 
     def check(self, shape_name: str, value: Any, path: RequestPath, label: str) -> Iterator[Violation]:
         shape = self.shapes[shape_name]
@@ -122,7 +138,7 @@ class ModelChecker:
                 yield Violation(
                     member_path,
                     f"{member} is unknown to the aws CLI's older model (awscli {self.awscli}): "
-                    "`aws sagemaker create-training-job --cli-input-json` rejects it, though boto3 accepts it",
+                    f"`aws sagemaker {self.command} --cli-input-json` rejects it, though boto3 accepts it",
                 )
             yield from self.check(members[member], member_value, member_path, member)
 

@@ -17,6 +17,7 @@ from spec.diagnostics import Diagnostic
 from spec.distribution_hyperparameters import DISTRIBUTION_HYPERPARAMETERS
 from spec.durations import describe
 from spec.model import Job
+from spec.tuning import tuning_diagnostics
 
 HYPERPARAMETER_VALUE_MAX = 2500  # characters of the JSON-encoded value (API model limit)
 
@@ -221,6 +222,7 @@ RULES: tuple[Rule, ...] = (
     instance_groups_replace_type_and_count,
     named_instance_groups_exist,
     distribution_is_consistent,
+    tuning_diagnostics,
 )
 
 

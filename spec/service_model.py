@@ -1,4 +1,5 @@
-"""Derive the CreateTrainingJob constraints from the installed service models.
+"""Derive the CreateTrainingJob and CreateHyperParameterTuningJob constraints from the installed
+service models.
 
 `python -m spec.service_model` (or `make constraints`) reads two copies of the SageMaker service
 model:
@@ -8,9 +9,9 @@ model:
   `aws sagemaker create-training-job --cli-input-json` validates against. It is older and in places
   stricter. It is read by path: importing it through awscli would swap the botocore package.
 
-It walks every shape reachable from `CreateTrainingJobRequest`, keeps only what validation needs
-(types, required members, min/max, patterns, enums, members) and writes
-`schemas/create_training_job.constraints.json`: compact, sorted, deterministic. Each Java pattern is
+For each operation it walks every shape reachable from the request shape, keeps only what
+validation needs (types, required members, min/max, patterns, enums, members) and writes
+`schemas/<operation>.constraints.json`: compact, sorted, deterministic. Each Java pattern is
 stored with its Python translation, so checking a request never has to load the 2.4 MB model.
 
 The CLI's client-side validator checks only required members, unknown members, types and `min`
@@ -35,9 +36,15 @@ SERVICE = "sagemaker"
 API_VERSION = "2017-07-24"
 OPERATION = "CreateTrainingJob"
 ROOT_SHAPE = "CreateTrainingJobRequest"
+TUNING_OPERATION = "CreateHyperParameterTuningJob"
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONSTRAINTS_PATH = REPO_ROOT / "schemas" / "create_training_job.constraints.json"
+# Each operation whose request the compiler renders, and the file its constraints are kept in.
+CONSTRAINTS_PATHS = {
+    OPERATION: CONSTRAINTS_PATH,
+    TUNING_OPERATION: REPO_ROOT / "schemas" / "create_hyper_parameter_tuning_job.constraints.json",
+}
 
 SCALAR_TYPES = {"string", "integer", "long", "boolean", "float", "double"}
 CONTAINER_TYPES = {"structure", "list", "map"}
@@ -116,14 +123,14 @@ def constraint_shape(name: str, shape: dict) -> dict:
     return kept
 
 
-def cli_stricter(botocore_shapes: dict, cli_shapes: dict) -> dict:
+def cli_stricter(botocore_shapes: dict, cli_shapes: dict, root: str = ROOT_SHAPE) -> dict:
     """Per botocore shape name: what the CLI's model checks on the client that botocore's does not.
 
     Walks both models in parallel from the root, so a member is compared with the shape the CLI
     uses at the same place even where the two models name shapes differently.
     """
     stricter: dict[str, dict] = {}
-    pending = [(ROOT_SHAPE, ROOT_SHAPE)]
+    pending = [(root, root)]
     visited: set[tuple[str, str]] = set()
     while pending:
         ours, theirs = pending.pop()
@@ -162,11 +169,14 @@ def parallel_children(ours: dict, theirs: dict) -> list[tuple[str, str]]:
     return pairs
 
 
-def derive(botocore_model: dict, cli_model: dict, versions: dict) -> dict:
+def derive(botocore_model: dict, cli_model: dict, versions: dict, operation: str = OPERATION) -> dict:
     shapes = botocore_model["shapes"]
-    if botocore_model["operations"][OPERATION]["input"]["shape"] != ROOT_SHAPE:
-        raise UnsupportedModel(f"{OPERATION} no longer takes {ROOT_SHAPE}")
-    constraint_shapes = {name: constraint_shape(name, shapes[name]) for name in shape_closure(shapes, ROOT_SHAPE)}
+    root = f"{operation}Request"
+    if botocore_model["operations"][operation]["input"]["shape"] != root:
+        raise UnsupportedModel(f"{operation} no longer takes {root}")
+    if cli_model["operations"][operation]["input"]["shape"] != root:
+        raise UnsupportedModel(f"the aws CLI's {operation} does not take {root}")
+    constraint_shapes = {name: constraint_shape(name, shapes[name]) for name in shape_closure(shapes, root)}
     java_patterns = sorted({shape["pattern"] for shape in constraint_shapes.values() if "pattern" in shape})
     return {
         "_generated": (
@@ -176,11 +186,11 @@ def derive(botocore_model: dict, cli_model: dict, versions: dict) -> dict:
             f"translated with Unicode {versions['unicode']}. Do not edit."
         ),
         "sources": versions,
-        "operation": OPERATION,
-        "root": ROOT_SHAPE,
+        "operation": operation,
+        "root": root,
         "shapes": constraint_shapes,
         "patterns": {pattern: java_regex.translate(pattern) for pattern in java_patterns},
-        "cli_stricter": cli_stricter(shapes, cli_model["shapes"]),
+        "cli_stricter": cli_stricter(shapes, cli_model["shapes"], root),
     }
 
 
@@ -193,8 +203,8 @@ def installed_versions() -> dict:
     }
 
 
-def derive_installed() -> dict:
-    return derive(load_botocore_model(), load_awscli_model(), installed_versions())
+def derive_installed(operation: str = OPERATION) -> dict:
+    return derive(load_botocore_model(), load_awscli_model(), installed_versions(), operation)
 
 
 def render(constraints: dict) -> str:
@@ -203,12 +213,13 @@ def render(constraints: dict) -> str:
 
 def main() -> int:
     try:
-        text = render(derive_installed())
+        texts = {path: render(derive_installed(operation)) for operation, path in CONSTRAINTS_PATHS.items()}
     except (UnsupportedModel, java_regex.UnsupportedPattern, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    CONSTRAINTS_PATH.write_text(text, encoding="utf-8")
-    print(f"wrote {CONSTRAINTS_PATH.relative_to(REPO_ROOT)}")
+    for path, text in texts.items():
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path.relative_to(REPO_ROOT)}")
     return 0
 
 

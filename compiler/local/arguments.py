@@ -9,6 +9,7 @@ from pathlib import Path
 
 from compiler.local.overrides import OverrideError, parse_overrides
 from compiler.local.session import EXIT_INVALID, LocalOptions, LocalRunError, run_local
+from compiler.local.trials import run_trials
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,6 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--python", metavar="PYTHON", help="interpreter for the entry point (default: python3 on PATH, or $SM_PYTHON)"
     )
+    parser.add_argument(
+        "--trial", type=_count, metavar="N",
+        help="rehearse the tuning job: N runs with values drawn from tuning.ranges, each trial's objective and the best",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of --trial's draws (default: 0)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
             install_requirements=args.install_requirements,
             python=args.python,
         )
+        if args.trial is not None:
+            return run_trials(options, args.trial, args.seed, sys.stdout)
         return run_local(options)
     except (OverrideError, LocalRunError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -72,4 +80,14 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds: {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
     return value

@@ -1,0 +1,103 @@
+"""run-local --trial N: a tuning job rehearsed on this machine.
+
+Each trial is an ordinary local run whose tuned hyperparameters are drawn from the job's ranges
+(seeded, so a rehearsal can be repeated) and passed as the service passes them, with
+`_tuning_objective_metric` beside them. The objective metric's regex is applied to each trial's
+log, so a metric that is never printed, or a regex that never matches, shows up before a tuning
+job spends money on it. Exit status: 0 when every trial succeeded and reported the objective,
+1 otherwise, 2 for a setup problem.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from compiler.local.layout import default_run_root
+from compiler.local.metrics import extract
+from compiler.local.overrides import Override
+from compiler.local.session import EXIT_FAILED, EXIT_SUCCEEDED, LocalOptions, LocalRunError, run_local
+from compiler.pipeline import compile_job
+from spec.model import Metric, ParameterRange, Tuning
+
+SERVICE_OBJECTIVE_KEY = "_tuning_objective_metric"
+
+
+@dataclass(frozen=True)
+class Trial:
+    number: int
+    values: dict[str, Any]
+    exit_code: int
+    objective: float | None
+
+
+def draw(parameter: ParameterRange, chooser: random.Random) -> Any:
+    """One value inside a range, searched on the range's scale."""
+    if parameter.kind == "Categorical":
+        return chooser.choice(parameter.values)
+    if parameter.kind == "Integer":
+        return chooser.randint(parameter.min, parameter.max)
+    low, high = float(parameter.min), float(parameter.max)
+    if parameter.scaling == "Logarithmic":
+        return math.exp(chooser.uniform(math.log(low), math.log(high)))
+    if parameter.scaling == "ReverseLogarithmic":
+        return 1 - math.exp(chooser.uniform(math.log(1 - high), math.log(1 - low)))
+    return chooser.uniform(low, high)
+
+
+def run_trials(options: LocalOptions, count: int, seed: int, out: TextIO) -> int:
+    job = compile_job(options.job_path).job
+    tuning = job.tuning
+    if tuning is None:
+        raise LocalRunError(f"{options.job_path}: --trial needs a tuning: section")
+    objective = next(m for m in job.metrics if m.name == tuning.objective_metric)
+    root = options.workdir or default_run_root(job) / time.strftime("%Y%m%dT%H%M%SZ-trials", time.gmtime())
+    chooser = random.Random(seed)
+    trials = []
+    for number in range(1, count + 1):
+        values = {r.name: draw(r, chooser) for r in tuning.ranges}
+        print(f"--- trial {number} of {count}: {describe(values)} ---", file=out, flush=True)
+        workdir = root / f"trial-{number}"
+        overrides = [Override(name, value, f"{name}={json.dumps(value)}") for name, value in values.items()]
+        overrides.append(Override(SERVICE_OBJECTIVE_KEY, tuning.objective_metric, f"{SERVICE_OBJECTIVE_KEY}={tuning.objective_metric}"))
+        exit_code = run_local(replace(options, overrides=[*options.overrides, *overrides], workdir=workdir), out)
+        trials.append(Trial(number, values, exit_code, objective_value(objective, workdir)))
+    return report(trials, tuning, out)
+
+
+def objective_value(objective: Metric, workdir: Path) -> float | None:
+    """The objective's last value in a trial's log, as SageMaker reads the final metric."""
+    log = workdir / ".run" / "log.txt"
+    if not log.is_file():
+        return None
+    with log.open(encoding="utf-8", errors="replace") as lines:
+        return extract((objective,), lines)[0].last
+
+
+def report(trials: list[Trial], tuning: Tuning, out: TextIO) -> int:
+    print(f"trials (objective {tuning.objective_metric}, {tuning.objective_type}):", file=out)
+    for trial in trials:
+        result = f"{trial.objective:g}" if trial.objective is not None else "no value"
+        failed = "" if trial.exit_code == 0 else f" (exit status {trial.exit_code})"
+        print(f"  trial {trial.number}: {describe(trial.values)} -> {result}{failed}", file=out)
+    scored = [t for t in trials if t.exit_code == 0 and t.objective is not None]
+    if scored:
+        pick = min if tuning.objective_type == "Minimize" else max
+        best = pick(scored, key=lambda t: t.objective)
+        print(f"best: trial {best.number}, {tuning.objective_metric} {best.objective:g}: {describe(best.values)}", file=out)
+    else:
+        print(
+            f"no trial reported {tuning.objective_metric}: check that the script prints it and that its regex in metrics "
+            "captures the value",
+            file=out,
+        )
+    return EXIT_SUCCEEDED if len(scored) == len(trials) else EXIT_FAILED
+
+
+def describe(values: dict[str, Any]) -> str:
+    return " ".join(f"{name}={value:.6g}" if isinstance(value, float) else f"{name}={json.dumps(value)}" for name, value in values.items())
