@@ -680,7 +680,7 @@ _VALUES = st.one_of(
 )
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cases=st.lists(st.tuples(_NAMES, _VALUES), min_size=1, max_size=30))
 def test_the_banner_masks_exactly_what_job_yaml_refuses_for_drawn_names_and_values(cases, tmp_path_factory) -> None:
     from spec.secrets import findings
