@@ -214,3 +214,11 @@ def test_torchrun_exit_status_and_stderr_reach_the_failure_file(shim: Path, tmp_
     assert outcome.exit_code == 3 and not outcome.success
     assert 'Command "torchrun --nnodes 1 --nproc_per_node 1 train.py"' in outcome.failure
     assert "rank: 1 (local_rank: 1) exitcode: 3" in outcome.failure
+
+
+@pytest.mark.parametrize("timeout", ["0", "10,rank=3", "1e3", "-5"])
+def test_bad_rendezvous_timeout_is_refused(shim: Path, tmp_path: Path, timeout: str) -> None:
+    job = with_stand_in(Job(hyperparameters=TORCH, env={"TRAIN_RENDEZVOUS_TIMEOUT_SECONDS": timeout}), tmp_path)
+    outcome = harness.run_shim(job, tmp_path / "tree")
+    assert outcome.exit_code == 1 and not (tmp_path / "torchrun.json").exists()
+    assert "TRAIN_RENDEZVOUS_TIMEOUT_SECONDS must be a whole number of seconds from 1 up" in outcome.failure

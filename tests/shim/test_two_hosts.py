@@ -123,3 +123,38 @@ def test_a_worker_host_that_never_comes_up_ends_the_master_in_bounded_time(two_h
     assert time.monotonic() - started < 120
     assert "--node_rank 0 --rdzv_conf timeout=10 train.py" in master.failure
     assert "waiting for clients. 1/2 clients joined." in master.failure, master.failure
+
+
+STOPPABLE = """\
+import os, signal, sys, time
+
+rank = os.environ["RANK"]
+
+
+def stop(signum, frame):
+    with open(os.path.join(os.environ["SM_OUTPUT_DATA_DIR"], f"stopped.{rank}"), "w") as out:
+        out.write(signal.Signals(signum).name)
+    sys.exit(143)
+
+
+signal.signal(signal.SIGTERM, stop)
+open(os.path.join(os.environ["SM_OUTPUT_DATA_DIR"], f"worker.{rank}"), "w").close()
+time.sleep(600)
+"""
+
+
+def test_sigterm_reaches_every_worker_through_torchrun(two_hosts: cluster.Cluster) -> None:
+    single = job("algo-1")
+    single.resourceconfig = cluster.resourceconfig("algo-1", hosts=("algo-1",))
+    host = two_hosts.start("algo-1", single)
+    (host.tree.base / "code" / "train.py").write_text(STOPPABLE)
+    data = host.tree.base / "output" / "data"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(data.glob("worker.*"))) < 2:
+        time.sleep(0.1)
+    assert sorted(p.name for p in data.glob("worker.*")) == ["worker.0", "worker.1"], host.stderr[-2000:]
+    two_hosts.signal("algo-1", signal.SIGTERM)
+    statuses = two_hosts.wait(timeout=120)
+    assert statuses["algo-1"] not in (None, 0), statuses
+    assert {p.name: p.read_text() for p in data.glob("stopped.*")} == {"stopped.0": "SIGTERM", "stopped.1": "SIGTERM"}
+    assert "torchrun --nnodes 1 --nproc_per_node 2 train.py" in host.failure
