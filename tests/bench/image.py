@@ -70,8 +70,8 @@ def build(context: Path, dockerfile: Path, tag: str) -> float:
 
 
 def image_size(tag: str) -> int:
-    listed = json.loads(engine.buildah("images", "--json", tag).stdout)
-    return int(listed[0]["size"])
+    """Bytes of all its layers, uncompressed."""
+    return sum(size for _, size in layers(tag))
 
 
 def layers(tag: str) -> list[tuple[str, int]]:
@@ -115,12 +115,16 @@ def main() -> None:
         for tag in tags.values():
             engine.buildah("rmi", tag, check=False)
         engine.buildah("rmi", "--prune", check=False)  # earlier runs' cached layers: the first build is a cold one
+        print(f"base: {base.detail}", flush=True)
         first = build(job_dir, dockerfile, tags["shim"])
-        build(job_dir, toolkit_file, tags["toolkit"])
+        print(f"build of the shim image, cold: {first:.1f} s", flush=True)
+        toolkit_build = build(job_dir, toolkit_file, tags["toolkit"])
+        print(f"build of the toolkit image, its earlier layers cached: {toolkit_build:.1f} s", flush=True)
         with (compiled.job.code_path / "train.py").open("a") as code:
             code.write("# a code-only change\n")
         write_artifacts(compile_job(job_dir / "job.yaml").rendered.artifacts, compiled.out_dir)
         rebuild = build(job_dir, dockerfile, tags["shim"] + "-changed")
+        print(f"rebuild of the shim image after a code-only change: {rebuild:.1f} s", flush=True)
 
         run_base = scratch / "run"
         build_tree(run_base, compiled.job, compiled.rendered.request.body, b"", link_data=False)
@@ -131,7 +135,7 @@ def main() -> None:
         common = next(i for i, (a, b) in enumerate(zip(shim_layers, toolkit_layers)) if a[0] != b[0])
         shim_layer, toolkit_layer = shim_layers[common][1], toolkit_layers[common][1]
 
-        print(f"base: {base.detail}")
+        print("---")
         print(f"image size        base {base_size / 1e6:8.1f} MB   shim image {sizes['shim'] / 1e6:8.1f} MB"
               f"   toolkit image {sizes['toolkit'] / 1e6:8.1f} MB")
         print(f"layer with train  shim {shim_layer:>12,d} B   toolkit ({TOOLKIT}) {toolkit_layer:>14,d} B"
