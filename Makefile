@@ -107,6 +107,10 @@ bench-run-local: $(VENV)/.runtime oracle ## Benchmark: make run-local on example
 bench-constraints: $(VENV)/.dev ## Benchmark: load the derived constraints file vs botocore's full SageMaker model
 	$(PY) -m tests.bench.constraints
 
+.PHONY: mutants
+mutants: $(VENV)/.dev oracle ## Mutation report: kill rate per module and survivors [ARGS='--sample N --budget S MODULE…']
+	$(PY) -m tests.mutants $(ARGS)
+
 .PHONY: clean
 clean: ## Remove the virtualenvs and caches
 	rm -rf $(VENV) .oracle .tf .pytest_cache .hypothesis
