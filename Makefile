@@ -116,6 +116,10 @@ bench-image: $(VENV)/.runtime ## Benchmark: the image's size, the shim's layer v
 bench-constraints: $(VENV)/.dev ## Benchmark: load the derived constraints file vs botocore's full SageMaker model
 	$(PY) -m tests.bench.constraints
 
+.PHONY: mutants
+mutants: $(VENV)/.dev oracle ## Mutation report: kill rate per module and survivors [ARGS='--sample N --budget S MODULE…']
+	$(PY) -m tests.mutants $(ARGS)
+
 .PHONY: clean
 clean: ## Remove the virtualenvs and caches
 	rm -rf $(VENV) .oracle .tf .pytest_cache .hypothesis

@@ -1,0 +1,237 @@
+"""`make mutants`: one-line mutants of the production code, each run against the tests that cover
+its module; prints the kill rate per module and every survivor.
+
+A mutant changes one line: a comparison or boolean operator flipped, a constant changed, a
+statement removed (`pass` in Python, the line deleted in shim/train). Mutants that do not parse
+(Python) are not counted. Each runs in a scratch copy of the repository, against the test files
+that MODULE_TESTS maps its module to, with `pytest -x`: killed when a test fails or the run
+times out, survived when every test passes.
+
+    python -m tests.mutants [--sample N] [--budget SECONDS] [--seed S] [MODULE ...]
+
+--sample draws N mutants per module (seeded); --budget stops starting new mutants after that
+many seconds and reports what ran. It is a report, not a test: `make test` never runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+_SPEC_AND_COMPILER_TESTS = ("tests/compiler", "tests/test_request_rules.py")
+_LOCAL_TESTS = ("tests/local",)
+_SHIM_TESTS = (
+    "tests/shim/test_launch.py", "tests/shim/test_conformance.py", "tests/shim/test_json_parser.py",
+    "tests/shim/test_supervisor.py",
+)  # fmt: skip
+
+# The tests that cover each module (a glob of modules -> test paths); the first match wins.
+MODULE_TESTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("spec/java_regex.py", ("tests/test_java_pattern_oracle.py", "tests/test_request_rules.py")),
+    ("spec/service_model.py", ("tests/test_request_rules.py", "tests/test_cli_model_parity.py")),
+    ("spec/*.py", _SPEC_AND_COMPILER_TESTS),
+    ("compiler/submit.py", ("tests/aws/test_submit.py",)),
+    ("compiler/local/*.py", _LOCAL_TESTS),
+    ("compiler/*.py", _SPEC_AND_COMPILER_TESTS),
+    ("shim/train", _SHIM_TESTS),
+)
+DEFAULT_MODULES = ("spec/*.py", "compiler/*.py", "compiler/local/*.py", "shim/train")
+MUTANT_TIMEOUT_S = 120  # a mutant that loops forever counts as killed
+
+# (pattern, replacement) pairs tried on each line; each match position gives one mutant.
+PYTHON_SWAPS = (
+    (r" == ", " != "), (r" != ", " == "), (r" <= ", " < "), (r" >= ", " > "), (r" < ", " <= "), (r" > ", " >= "),
+    (r" is not ", " is "), (r" is None", " is not None"), (r" not in ", " in "), (r" in (?!range)", " not in "),
+    (r" and ", " or "), (r" or ", " and "), (r"\bTrue\b", "False"), (r"\bFalse\b", "True"),
+    (r"(?<![\w.])(\d+)(?![\w.])", None), (r"\bnot ", ""),
+)  # fmt: skip
+SHELL_SWAPS = (
+    (r" -eq ", " -ne "), (r" -ne ", " -eq "), (r" -lt ", " -ge "), (r" -gt ", " -le "), (r" -le ", " -gt "),
+    (r" -ge ", " -lt "), (r" = ", " != "), (r" != ", " = "), (r" == ", " != "), (r" && ", " || "), (r" \|\| ", " && "),
+    (r" < ", " <= "), (r" > ", " >= "), (r" <= ", " < "), (r" >= ", " > "), (r"\breturn 1\b", "return 0"),
+    (r"(?<![\w.$-])(\d+)(?![\w.])", None), (r" -[fdexs] ", " -n "),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Mutant:
+    module: str
+    line: int  # 1-based
+    original: str
+    mutated: str | None  # None: the line is removed
+
+    def describe(self) -> str:
+        after = "(line removed)" if self.mutated is None else self.mutated.strip()
+        return f"{self.module}:{self.line}: {self.original.strip()}  ->  {after}"
+
+
+def tests_for(module: str) -> tuple[str, ...]:
+    for pattern, tests in MODULE_TESTS:
+        if Path(module).match(pattern) and module.count("/") == pattern.count("/"):
+            return tests
+    raise SystemExit(f"no tests mapped for {module}: add it to MODULE_TESTS")
+
+
+def _swapped(line: str, swaps) -> list[str]:
+    found = []
+    for pattern, replacement in swaps:
+        for match in re.finditer(pattern, line):
+            if replacement is None:  # a number: off by one
+                new = str(int(match.group(1)) + 1)
+            else:
+                new = replacement
+            found.append(line[: match.start()] + new + line[match.end() :])
+    return found
+
+
+def _code_lines(text: str, python: bool):
+    """(1-based number, line) of lines worth mutating: not blank, not comments, not docstrings."""
+    in_docstring = False
+    for number, line in enumerate(text.splitlines(keepends=True), 1):
+        stripped = line.strip()
+        if python and stripped.startswith(('"""', "'''")):
+            quotes = stripped[:3]
+            if not (len(stripped) > 3 and stripped.endswith(quotes)):
+                in_docstring = not in_docstring
+            continue
+        if in_docstring or not stripped or stripped.startswith("#"):
+            continue
+        if python and stripped.startswith(("import ", "from ", "@", "def ", "class ", "else:", "try:", "finally:")):
+            continue
+        yield number, line
+
+
+def mutants_of(module: str) -> list[Mutant]:
+    text = (REPO / module).read_text(encoding="utf-8")
+    python = module.endswith(".py")
+    lines = text.splitlines(keepends=True)
+    found: list[Mutant] = []
+    for number, line in _code_lines(text, python):
+        candidates: list[str | None] = list(_swapped(line, PYTHON_SWAPS if python else SHELL_SWAPS))
+        if python:
+            indent = line[: len(line) - len(line.lstrip())]
+            candidates.append(f"{indent}pass\n")
+        else:
+            candidates.append(None)
+        for candidate in dict.fromkeys(candidates):
+            if candidate == line:
+                continue
+            if python:
+                changed = "".join(lines[: number - 1] + [candidate] + lines[number:])
+                try:
+                    compile(changed, module, "exec")
+                except SyntaxError:
+                    continue
+            found.append(Mutant(module, number, line, candidate))
+    return found
+
+
+def scratch_copy() -> Path:
+    """The tracked files (and the virtualenvs, linked) in a temporary directory."""
+    root = Path(tempfile.mkdtemp(prefix="mutants."))
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout.split(b"\0")
+    for name in filter(None, tracked):
+        source = REPO / name.decode()
+        if source.is_file():
+            target = root / name.decode()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    for linked in (".venv", ".oracle", ".tf"):
+        if (REPO / linked).exists():
+            (root / linked).symlink_to((REPO / linked).resolve())
+    return root
+
+
+def run_mutant(root: Path, mutant: Mutant) -> tuple[bool, float]:
+    """(killed, seconds)."""
+    path = root / mutant.module
+    original = path.read_bytes()
+    lines = original.decode().splitlines(keepends=True)
+    lines[mutant.line - 1 : mutant.line] = [] if mutant.mutated is None else [mutant.mutated]
+    path.write_text("".join(lines), encoding="utf-8")
+    started = time.monotonic()
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *tests_for(mutant.module)],
+            cwd=root, env={**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"},
+            capture_output=True, timeout=MUTANT_TIMEOUT_S, check=False,
+        )
+        killed = completed.returncode != 0
+    except subprocess.TimeoutExpired:
+        killed = True
+    finally:
+        path.write_bytes(original)
+    return killed, time.monotonic() - started
+
+
+def expand(patterns: list[str]) -> list[str]:
+    modules = []
+    for pattern in patterns:
+        matches = sorted(str(p.relative_to(REPO)) for p in REPO.glob(pattern) if p.name != "__init__.py" and p.name != "__main__.py")
+        modules.extend(m for m in matches if m not in modules)
+    return modules
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", default=list(DEFAULT_MODULES))
+    parser.add_argument("--sample", type=int, default=0, help="mutants drawn per module (0: all)")
+    parser.add_argument("--budget", type=float, default=0, help="seconds after which no new mutant starts (0: none)")
+    parser.add_argument("--seed", type=int, default=12)
+    args = parser.parse_args(argv)
+
+    plan: list[tuple[str, list[Mutant], int]] = []
+    for module in expand(args.modules):
+        every = mutants_of(module)
+        chosen = random.Random(f"{args.seed}:{module}").sample(every, min(args.sample, len(every))) if args.sample else every
+        plan.append((module, sorted(chosen, key=lambda m: m.line), len(every)))
+    total = sum(len(chosen) for _, chosen, _ in plan)
+    print(f"{total} mutants in {len(plan)} modules" + (f" (a sample of {args.sample} per module)" if args.sample else ""))
+
+    root = scratch_copy()
+    started = time.monotonic()
+    results: list[tuple[str, int, int, int, list[Mutant]]] = []
+    try:
+        for module, chosen, existing in plan:
+            killed, survivors, ran = 0, [], 0
+            for mutant in chosen:
+                if args.budget and time.monotonic() - started > args.budget:
+                    break
+                dead, seconds = run_mutant(root, mutant)
+                ran += 1
+                killed += dead
+                if not dead:
+                    survivors.append(mutant)
+                print(f"  {'killed  ' if dead else 'SURVIVED'} {seconds:6.1f}s  {mutant.describe()}", flush=True)
+            results.append((module, existing, ran, killed, survivors))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+    print(f"\nkill rate per module ({time.monotonic() - started:.0f}s):")
+    for module, existing, ran, killed, _ in results:
+        rate = f"{100 * killed / ran:5.1f} %" if ran else "    - "
+        print(f"  {module:32} {rate}  {killed:3}/{ran:<3} run of {existing} mutants")
+    all_ran = sum(r[2] for r in results)
+    all_killed = sum(r[3] for r in results)
+    if all_ran:
+        print(f"  {'all':32} {100 * all_killed / all_ran:5.1f} %  {all_killed:3}/{all_ran:<3}")
+    survivors = [mutant for result in results for mutant in result[4]]
+    print(f"\nsurvivors ({len(survivors)}):")
+    for mutant in survivors:
+        print(f"  {mutant.describe()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
