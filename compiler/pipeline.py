@@ -8,12 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from compiler import escape
+from compiler.build_inputs import DEFAULT_OUTPUT_DIR
 from compiler.render import Rendered, render
 from spec import Diagnostic, Job, SpecError
 from spec.loader import load_unchecked
 from spec.request_rules import check_request, check_tuning_request
 
-DEFAULT_OUT = "generated"
+DEFAULT_OUT = DEFAULT_OUTPUT_DIR
 
 
 @dataclass(frozen=True)
@@ -32,11 +34,22 @@ def compile_job(job_path: Path, out_dir: Path | None = None) -> Compiled:
     """Load, check and render a job; SpecError if anything is wrong."""
     job, findings = load_unchecked(job_path)
     out_dir = out_dir if out_dir is not None else default_out_dir(job_path)
-    rendered = render(job, out_dir)
+    rendered = render_or_report(job, out_dir, findings)
     findings += _request_findings(job, rendered, findings)
     if any(d.severity == "error" for d in findings):
         raise SpecError(job.path, findings)
     return Compiled(job, rendered, findings, out_dir)
+
+
+def render_or_report(job: Job, out_dir: Path, findings: list[Diagnostic]) -> Rendered:
+    """Render, or raise SpecError with the findings so far when a value cannot be written into
+    its artifact (compiler/escape.py): a job.yaml value is reported at its line by the checks
+    already; a name that is no job.yaml value (the output folder's) is reported here."""
+    try:
+        return render(job, out_dir)
+    except escape.Unrepresentable as problem:
+        errors = [d for d in findings if d.severity == "error"]
+        raise SpecError(job.path, findings if errors else [*findings, Diagnostic(1, 1, f"cannot write the artifacts for {out_dir}: {problem}")]) from None
 
 
 def _request_findings(job: Job, rendered: Rendered, findings: list[Diagnostic]) -> list[Diagnostic]:

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from compiler import escape
 from compiler.base_images import choose_base
 from compiler.build_context import render_dockerignore
-from compiler.build_inputs import build_hash
+from compiler.build_inputs import LOCAL_RUNS_DIR, build_hash
 from compiler.python_builds import BUILDS
 from compiler.request import Request, build_request
 from compiler.tuning_request import build_tuning_request
@@ -53,12 +54,15 @@ def render(job: Job, out_dir: Path) -> Rendered:
 
     context = _dockerfile_context(job, job_dir, out_dir, header)
     body = _templates().get_template("Dockerfile.j2").render(**context, labels=None)
-    digest = build_hash(body, shim, _requirement_files(job), job.code_path)
+    # The compiler's output and run-local's runs are never code, whatever source_dir is.
+    excluded = frozenset({out_dir, job_dir / LOCAL_RUNS_DIR})
+    digest = build_hash(body, shim, _requirement_files(job), job.code_path, excluded)
     tag = job.image.tag or digest[:TAG_LENGTH]
     labels = [
-        (f"{LABEL_PREFIX}.job", json.dumps(_relative(job.path.resolve(), job_dir))),
+        # The job file's name as the comments show it: a label is one line too.
+        (f"{LABEL_PREFIX}.job", str(escape.comment(_relative(job.path.resolve(), job_dir)))),
         (f"{LABEL_PREFIX}.build-inputs", f"sha256:{digest}"),
-        ("org.opencontainers.image.title", json.dumps(job.name)),
+        ("org.opencontainers.image.title", job.name),
     ]
     dockerfile = _templates().get_template("Dockerfile.j2").render(**context, labels=labels)
 
@@ -68,7 +72,8 @@ def render(job: Job, out_dir: Path) -> Rendered:
     )
     request = build_request(job, image_uri)
     copied = [context[key] for key in ("requirements", "code_requirements", "shim") if context[key]]
-    dockerignore = render_dockerignore(header, copied, context["source_dir"])
+    left_out = [_relative(path, job_dir) for path in sorted(excluded) if path.is_relative_to(job.code_path.resolve())]
+    dockerignore = render_dockerignore(header, copied, context["source_dir"], left_out)
     artifacts = (
         Artifact("Dockerfile", _text(dockerfile), 0o644),
         Artifact("Dockerfile.dockerignore", _text(dockerignore), 0o644),
@@ -98,12 +103,13 @@ def _dockerfile_context(job: Job, job_dir: Path, out_dir: Path, header: str) -> 
         "python_build": BUILDS.get(base.python),
         "apt_packages": apt,
         "pip_packages": pip,
-        "pip_command": json.dumps(["python3", "-m", "pip", "install", "--no-cache-dir", *pip]),
+        "pip_command": ["python3", "-m", "pip", "install", "--no-cache-dir", *pip],
         "requirements": _relative(job_dir / job.image.requirements, job_dir) if job.image.requirements else None,
         "code_requirements": _relative(code_requirements.resolve(), job_dir) if code_requirements.is_file() else None,
         "entry_point": job.entry_point,
         "shim": _relative(out_dir / "train", job_dir),
         "source_dir": _relative((job_dir / job.source_dir).resolve(), job_dir),
+        "source_dir_contents": _relative((job_dir / job.source_dir).resolve(), job_dir) + "/",
     }
 
 
@@ -116,12 +122,32 @@ def _requirement_files(job: Job) -> list[Path]:
 
 @cache
 def _templates() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
+        finalize=_only_escaped,
     )
+    environment.filters.update(
+        comment=escape.comment,
+        sh=escape.sh,
+        dockerfile_sh=escape.dockerfile_sh,
+        dockerfile_value=escape.dockerfile_value,
+        dockerfile_json=lambda words: escape.dockerfile_json(*words),
+        dockerfile_copy=escape.dockerfile_copy,
+        image_reference=escape.image_reference,
+        trusted=escape.trusted,
+    )
+    return environment
+
+
+def _only_escaped(value: object) -> object:
+    """Every value a template prints went through an escaper of compiler/escape.py: a template
+    that prints a raw value fails to render instead of writing it unescaped."""
+    if isinstance(value, escape.Safe):
+        return value
+    raise TypeError(f"a template printed {value!r} without naming its context (an escaper of compiler/escape.py)")
 
 
 def _relative(path: Path, start: Path) -> str:
@@ -135,4 +161,4 @@ def _text(text: str) -> bytes:
 def _with_header(script: bytes, header: str) -> bytes:
     """The shim verbatim, with the generated-code header after its #! line."""
     first, _, rest = script.partition(b"\n")
-    return first + b"\n# " + header.encode() + b"\n" + rest
+    return first + b"\n# " + escape.comment(header).encode() + b"\n" + rest

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from compiler import escape
+
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
@@ -18,7 +20,9 @@ class Diagnostic:
 
     def format(self, path: Path | str) -> str:
         where = f" (at {self.pointer})" if self.pointer else ""
-        return f"{path}:{self.line}:{self.col}: {self.severity}: {self.message}{where}"
+        # One line per diagnostic whatever the file is called: control characters in the path
+        # are shown as escapes, as in the generated files' comments.
+        return f"{escape.comment(str(path))}:{self.line}:{self.col}: {self.severity}: {self.message}{where}"
 
 
 class SpecError(Exception):

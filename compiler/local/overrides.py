@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compiler.pipeline import Compiled, default_out_dir
-from compiler.render import render
+from compiler.pipeline import Compiled, default_out_dir, render_or_report
 from spec import Diagnostic, SpecError
 from spec.loader import build_job
 from spec.request_rules import check_request
@@ -80,7 +79,7 @@ def compile_with_overrides(job_path: Path, overrides: list[Override], out_dir: P
     if any(d.severity == "error" for d in findings):
         raise SpecError(where, findings)
     out_dir = out_dir if out_dir is not None else default_out_dir(job_path)
-    rendered = render(job, out_dir)
+    rendered = render_or_report(job, out_dir, findings)
     violations: list[Diagnostic] = [
         job.source.diagnostic(rendered.request.origin(v.path), v.message) for v in check_request(rendered.request.body)
     ]

@@ -6,7 +6,8 @@ import fnmatch
 
 import pytest
 
-from compiler.build_context import dockerignore_path, render_dockerignore
+from compiler.build_context import render_dockerignore
+from compiler.escape import dockerignore_literal as dockerignore_path
 
 
 def _matches(pattern: str, path: str) -> bool:
@@ -53,4 +54,4 @@ def test_the_list_excludes_everything_then_admits_what_is_copied():
 
 def test_a_header_with_a_line_break_stays_one_comment():
     text = render_dockerignore("from a\nb/job.yaml", [], "code")
-    assert text.splitlines()[0] == "# from a b/job.yaml"
+    assert text.splitlines()[0] == "# from a\\x0ab/job.yaml"

@@ -14,6 +14,7 @@ import pytest
 from botocore.validate import validate_parameters
 
 from compiler.pipeline import compile_job
+from spec import load_job
 from tests.compiler.jobs import EXAMPLES, REPO, run_compiler
 
 BIN = Path(sys.executable).parent
@@ -46,7 +47,10 @@ def test_golden_record_is_up_to_date(job):
 @pytest.mark.parametrize("job", EXAMPLES, ids=example_id)
 def test_generated_directory_holds_exactly_the_artifacts(job):
     names = sorted(p.name for p in (job.parent / "generated").iterdir())
-    assert names == sorted(["Dockerfile", "Dockerfile.dockerignore", "train", "build_and_push.sh", "create_training_job.json"])
+    expected = ["Dockerfile", "Dockerfile.dockerignore", "train", "build_and_push.sh", "create_training_job.json"]
+    if "tuning" in load_job(job)[0].source.data:
+        expected.append("create_hyper_parameter_tuning_job.json")
+    assert names == sorted(expected)
 
 
 @pytest.mark.parametrize("job", EXAMPLES, ids=example_id)

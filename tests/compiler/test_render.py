@@ -167,7 +167,7 @@ def test_dockerfile_layers_put_code_last(tmp_path):
     lines = (tmp_path / "generated" / "Dockerfile").read_text().splitlines()
     order = [next(i for i, line in enumerate(lines) if line.startswith(prefix)) for prefix in
              ("FROM python:3.11.", "RUN apt-get update", 'RUN ["python3", "-m", "pip", "install", "--no-cache-dir", "numpy==2.1.3"]',
-              "COPY generated/train /usr/local/bin/train", "WORKDIR /opt/ml/code", "COPY code/ /opt/ml/code/")]
+              'COPY ["generated/train", "/usr/local/bin/train"]', "WORKDIR /opt/ml/code", 'COPY ["code/", "/opt/ml/code/"]')]
     assert order == sorted(order)
     assert "    SAGEMAKER_PROGRAM=train.py \\" in lines
 
@@ -209,7 +209,7 @@ def test_compile_into_another_directory(tmp_path):
     result = run_compiler("compile", job, "-o", tmp_path / "job" / "build" / "artifacts")
     assert result.returncode == 0, result.stderr
     dockerfile = (tmp_path / "job" / "build" / "artifacts" / "Dockerfile").read_text()
-    assert "COPY build/artifacts/train /usr/local/bin/train" in dockerfile
+    assert 'COPY ["build/artifacts/train", "/usr/local/bin/train"]' in dockerfile
     assert "from ../../job.yaml" in dockerfile.splitlines()[0]
     assert "warning" not in result.stderr
     outside = run_compiler("compile", job, "-o", tmp_path / "elsewhere")
