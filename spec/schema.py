@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any, Iterator
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from spec.diagnostics import Diagnostic
@@ -38,7 +39,43 @@ def job_schema() -> dict:
 
 @cache
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(job_schema())
+    return _WholeStringValidator(job_schema())
+
+
+def ecma_pattern(pattern: str) -> re.Pattern:
+    r"""A schema pattern compiled to mean in Python what it means in JSON Schema (ECMA-262):
+    `$` only at the very end, where Python's `$` also matches before a final line break, so
+    `^[a-z]+$` would let "libgl1\n" through; and \d, \w, \s ASCII only."""
+    out, in_class, escaped = [], False, False
+    for char in pattern:
+        if escaped:
+            out.append(char)
+            escaped = False
+        elif char == "\\":
+            out.append(char)
+            escaped = True
+        elif in_class:
+            out.append(char)
+            in_class = char != "]"
+        elif char == "[":
+            out.append(char)
+            in_class = True
+        else:
+            out.append(r"\Z" if char == "$" else char)
+    return _compiled("".join(out))
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.ASCII)
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not ecma_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_WholeStringValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
 
 
 def schema_diagnostics(source: Source) -> list[Diagnostic]:

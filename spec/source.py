@@ -188,6 +188,11 @@ def _scalar_node(event: ScalarEvent) -> _Node:
             value = yaml_core.tagged_scalar(tag, event.value)
     except yaml_core.NoJsonMeaning as exc:
         raise YamlError(mark, str(exc)) from None
+    lone = next((c for c in event.value if "\ud800" <= c <= "\udfff"), None)
+    if lone is not None:
+        # "\ud83d\ude00" in a YAML double-quoted scalar is two lone surrogates, not one
+        # character: no file name, environment or request can hold them.
+        raise YamlError(mark, f"the escape \\u{ord(lone):04x} is half of a UTF-16 pair, not a character; write the character itself or its \\UXXXXXXXX escape")
     merge_key = tag is None and event.style is None and event.value == "<<"
     return _Node("scalar", mark, value=value, text=event.value, merge_key=merge_key)
 
