@@ -8,18 +8,24 @@ it concerns. Limits of the CreateTrainingJob API itself are checked on the rende
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
+from compiler import escape
+from compiler.build_inputs import DEFAULT_OUTPUT_DIR, IGNORED_DIRS, IGNORED_SUFFIXES, LOCAL_RUNS_DIR
 from spec import secrets
+from spec.code_tree import tree_problems
 from spec.diagnostics import Diagnostic
 from spec.distribution_hyperparameters import DISTRIBUTION_HYPERPARAMETERS
 from spec.durations import describe
 from spec.model import Job
 from spec.tuning import tuning_diagnostics
 
-HYPERPARAMETER_VALUE_MAX = 2500  # characters of the JSON-encoded value (API model limit)
+HYPERPARAMETER_VALUE_MAX = 2500
+MAX_TREE_PROBLEMS = 5  # code-tree entries reported one by one
+DEFAULT_OUTPUT_DIR = "generated"  # compiler/pipeline.py's default output, beside job.yaml  # characters of the JSON-encoded value (API model limit)
 
 # Instance families with NVIDIA GPUs (SageMaker training types).
 _GPU_FAMILIES = re.compile(r"^ml\.(p\d|g\d)[a-z0-9-]*\.")
@@ -75,22 +81,64 @@ def image_matches_instance(job: Job) -> Iterator[Diagnostic]:
 
 
 def files_exist(job: Job) -> Iterator[Diagnostic]:
+    """source_dir, entry_point and requirements exist and stay inside their roots, with `..`
+    and symbolic links resolved (the build context holds the job's directory alone), and the
+    code tree is one the image can receive."""
     src = job.source
     code = job.code_path
-    if _escapes(job.source_dir):
-        yield src.diagnostic(("source_dir",), f"source_dir {job.source_dir!r} must stay inside the job's directory")
+    source_dir_at = ("source_dir",) if "source_dir" in src.data else ("entry_point",)
+    if _escapes(job.source_dir) or not _inside(code, job.directory):
+        yield src.diagnostic(("source_dir",), f"source_dir {job.source_dir!r} must stay inside the job's directory (links resolved)")
     elif not code.is_dir():
-        yield src.diagnostic(("source_dir",) if "source_dir" in src.data else ("entry_point",), f"source directory {code} does not exist")
-    elif _escapes(job.entry_point):
-        yield src.diagnostic(("entry_point",), f"entry_point {job.entry_point!r} must be a path inside source_dir")
+        yield src.diagnostic(source_dir_at, f"source directory {code} does not exist")
+    elif _escapes(job.entry_point) or not _inside(code / job.entry_point, code):
+        yield src.diagnostic(("entry_point",), f"entry_point {job.entry_point!r} must be a path inside source_dir (links resolved)")
     elif not (code / job.entry_point).is_file():
         yield src.diagnostic(("entry_point",), f"entry point {code / job.entry_point} does not exist")
+    else:
+        problems = list(tree_problems(code, _not_code(job)))
+        for problem in problems[:MAX_TREE_PROBLEMS]:
+            yield src.diagnostic(source_dir_at, f"the code tree cannot go into the image: {problem}")
+        if len(problems) > MAX_TREE_PROBLEMS:
+            yield src.diagnostic(source_dir_at, f"… and {len(problems) - MAX_TREE_PROBLEMS} more such entries")
     requirements = job.image.requirements
     if requirements is not None:
-        if _escapes(requirements):
-            yield src.diagnostic(("image", "requirements"), f"requirements {requirements!r} must stay inside the job's directory")
+        if _escapes(requirements) or not _inside(job.directory / requirements, job.directory):
+            yield src.diagnostic(("image", "requirements"), f"requirements {requirements!r} must stay inside the job's directory (links resolved)")
         elif not (job.directory / requirements).is_file():
             yield src.diagnostic(("image", "requirements"), f"requirements file {job.directory / requirements} does not exist")
+
+
+def names_fit_the_artifacts(job: Job) -> Iterator[Diagnostic]:
+    """Paths that reach the Dockerfile can be written there with their meaning intact: no line
+    break in an ENV value, no glob character where COPY reads a pattern (compiler/escape.py
+    holds the rules, so the check and the rendering cannot disagree)."""
+    values = [(("entry_point",), job.entry_point, escape.dockerfile_value)]
+    if job.source_dir not in (".", ""):
+        values.append((("source_dir",), job.source_dir, escape.dockerfile_copy))
+    if job.image.requirements is not None:
+        values.append((("image", "requirements"), job.image.requirements, escape.dockerfile_copy))
+    for at, value, escaper in values:
+        try:
+            escaper(value)
+        except escape.Unrepresentable as problem:
+            yield job.source.diagnostic(at, f"cannot be written into the Dockerfile: {problem}")
+
+
+def _inside(path: Path, root: Path) -> bool:
+    resolved, base = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+    return resolved == base or base in resolved.parents
+
+
+def _not_code(job: Job) -> Callable[[str, list[str]], set[str]]:
+    """What the image never receives from source_dir: caches, the compiler's default output
+    folder and run-local's runs (compiler/build_inputs.py leaves the same out of the tag)."""
+    left_out = {os.path.realpath(job.directory / DEFAULT_OUTPUT_DIR), os.path.realpath(job.directory / LOCAL_RUNS_DIR)}
+
+    def skip(directory: str, names: list[str]) -> set[str]:
+        return {n for n in names if n in IGNORED_DIRS or n.endswith(IGNORED_SUFFIXES) or os.path.realpath(os.path.join(directory, n)) in left_out}
+
+    return skip
 
 
 def no_secrets(job: Job) -> Iterator[Diagnostic]:
@@ -212,6 +260,7 @@ RULES: tuple[Rule, ...] = (
     cuda_only_with_cuda_base,
     image_matches_instance,
     files_exist,
+    names_fit_the_artifacts,
     no_secrets,
     allowed_secrets_are_keys,
     hyperparameters_fit,

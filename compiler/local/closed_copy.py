@@ -8,25 +8,12 @@ would dangle. Named pipes, sockets and devices are refused too: copying a pipe b
 
 from __future__ import annotations
 
-import os
 import shutil
-import stat
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-Skip = Callable[[str, list[str]], set[str]]
+from spec.code_tree import Skip, entries, tree_problems
 
-
-def tree_problems(source: Path, skip: Skip) -> Iterator[str]:
-    """Why source cannot be copied as a closed tree, one sentence per entry; nothing if it can."""
-    for _directory, relative, name, kind, detail in _entries(source, skip):
-        where = (relative / name).as_posix()
-        if kind == "outside-link":
-            yield f"{where} is a symbolic link to {detail}, outside {source.name}/"
-        elif kind == "dangling-link":
-            yield f"{where} is a symbolic link to {detail}, which does not exist"
-        elif kind == "special":
-            yield f"{where} is {detail}, not a regular file or directory"
+__all__ = ["copy_closed_tree", "tree_problems"]
 
 
 def copy_closed_tree(source: Path, target: Path, skip: Skip) -> None:
@@ -36,7 +23,7 @@ def copy_closed_tree(source: Path, target: Path, skip: Skip) -> None:
         raise ValueError(problems[0])
     target.mkdir()
     shutil.copystat(source, target)
-    for directory, relative, name, kind, detail in _entries(source, skip):
+    for directory, relative, name, kind, detail in entries(source, skip):
         destination = target / relative / name
         if kind == "dir":
             destination.mkdir()
@@ -45,47 +32,3 @@ def copy_closed_tree(source: Path, target: Path, skip: Skip) -> None:
             destination.symlink_to(detail)
         else:
             shutil.copy2(directory / name, destination, follow_symlinks=False)
-
-
-def _entries(source: Path, skip: Skip) -> Iterator[tuple[Path, Path, str, str, str]]:
-    """(directory, its path relative to source, name, kind, detail) of every entry, parents
-    before children. kind: dir, file, inside-link (detail: the relative link to write),
-    outside-link and dangling-link (detail: the link's text), special (detail: what it is)."""
-    root = Path(os.path.realpath(source))
-    for current, dirs, files in os.walk(source, followlinks=False):
-        directory = Path(current)
-        relative = directory.relative_to(source)
-        ignored = skip(current, dirs + files)
-        dirs[:] = sorted(d for d in dirs if d not in ignored)
-        names = sorted(n for n in files if n not in ignored) + list(dirs)
-        for name in sorted(names):
-            path = directory / name
-            mode = path.lstat().st_mode
-            if stat.S_ISLNK(mode):
-                yield directory, relative, name, *_link(path, root, relative)
-            elif stat.S_ISDIR(mode):
-                yield directory, relative, name, "dir", ""
-            elif stat.S_ISREG(mode):
-                yield directory, relative, name, "file", ""
-            else:
-                yield directory, relative, name, "special", _special_kind(mode)
-
-
-def _link(path: Path, root: Path, relative: Path) -> tuple[str, str]:
-    text = os.readlink(path)
-    resolved = Path(os.path.realpath(path))
-    if not resolved.exists():
-        return "dangling-link", text
-    if resolved != root and root not in resolved.parents:
-        return "outside-link", text
-    return "inside-link", os.path.relpath(resolved.relative_to(root), relative) if resolved != root else os.path.relpath(".", relative)
-
-
-def _special_kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"

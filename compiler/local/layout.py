@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from compiler.build_inputs import LOCAL_RUNS_DIR
 from compiler.local import config_files
 from compiler.local.closed_copy import copy_closed_tree, tree_problems
 from compiler.local.paths import container_path
 from spec.model import Channel, Job
 
-LOCAL_DIR = ".local"
+LOCAL_DIR = LOCAL_RUNS_DIR
 TOOL_DIR = ".run"
 OPT_ML = PurePosixPath("/opt/ml")
 CHECKPOINT_DIR_NAME = "checkpoints"

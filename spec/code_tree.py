@@ -1,0 +1,74 @@
+"""A code tree as the image and a local run receive it: every entry and its kind, and why a
+tree cannot be copied as a closed one.
+
+A symbolic link whose target stays inside the tree is kept, made relative; one that leads out
+of the tree (or nowhere) is refused, since the script could write or chmod through it, and in
+the image (Docker's COPY keeps links) it would dangle. Named pipes, sockets and devices are
+refused too: reading a pipe blocks for ever. spec/semantics.py reports these at source_dir's
+line; compiler/local/closed_copy.py copies by the same walk.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+Skip = Callable[[str, list[str]], set[str]]
+
+
+def tree_problems(source: Path, skip: Skip) -> Iterator[str]:
+    """Why source cannot be copied as a closed tree, one sentence per entry; nothing if it can."""
+    for _directory, relative, name, kind, detail in entries(source, skip):
+        where = (relative / name).as_posix()
+        if kind == "outside-link":
+            yield f"{where} is a symbolic link to {detail}, outside {source.name}/"
+        elif kind == "dangling-link":
+            yield f"{where} is a symbolic link to {detail}, which does not exist"
+        elif kind == "special":
+            yield f"{where} is {detail}, not a regular file or directory"
+
+
+def entries(source: Path, skip: Skip) -> Iterator[tuple[Path, Path, str, str, str]]:
+    """(directory, its path relative to source, name, kind, detail) of every entry, parents
+    before children. kind: dir, file, inside-link (detail: the relative link to write),
+    outside-link and dangling-link (detail: the link's text), special (detail: what it is)."""
+    root = Path(os.path.realpath(source))
+    for current, dirs, files in os.walk(source, followlinks=False):
+        directory = Path(current)
+        relative = directory.relative_to(source)
+        ignored = skip(current, dirs + files)
+        dirs[:] = sorted(d for d in dirs if d not in ignored)
+        names = sorted(n for n in files if n not in ignored) + list(dirs)
+        for name in sorted(names):
+            path = directory / name
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                yield directory, relative, name, *_link(path, root, relative)
+            elif stat.S_ISDIR(mode):
+                yield directory, relative, name, "dir", ""
+            elif stat.S_ISREG(mode):
+                yield directory, relative, name, "file", ""
+            else:
+                yield directory, relative, name, "special", _special_kind(mode)
+
+
+def _link(path: Path, root: Path, relative: Path) -> tuple[str, str]:
+    text = os.readlink(path)
+    resolved = Path(os.path.realpath(path))
+    if not resolved.exists():
+        return "dangling-link", text
+    if resolved != root and root not in resolved.parents:
+        return "outside-link", text
+    return "inside-link", os.path.relpath(resolved.relative_to(root), relative) if resolved != root else os.path.relpath(".", relative)
+
+
+def _special_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
