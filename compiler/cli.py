@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 from compiler import submit
 from compiler.local import arguments as local_arguments
-from compiler.output import differences, write_artifacts
+from compiler.output import OutputError, differences, write_artifacts
 from compiler.pipeline import Compiled, compile_job
 from spec import Diagnostic, SpecError
 
@@ -30,6 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpecError as error:
         for diagnostic in error.diagnostics:
             print(diagnostic.format(error.path), file=sys.stderr)
+        return EXIT_INVALID
+    except OutputError as error:
+        print(f"{args.job}: error: {error}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
         return 130

@@ -16,9 +16,17 @@ from pathlib import Path
 from compiler.render import Artifact
 
 
+class OutputError(Exception):
+    """The output folder cannot take the artifacts; nothing was written."""
+
+
 def write_artifacts(artifacts: tuple[Artifact, ...], out_dir: Path) -> None:
+    _check_target(artifacts, out_dir)
     parent = out_dir.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot create {parent}: {error.strerror or error}") from None
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
     try:
         for artifact in artifacts:
@@ -33,6 +41,26 @@ def write_artifacts(artifacts: tuple[Artifact, ...], out_dir: Path) -> None:
             os.replace(staging / artifact.name, out_dir / artifact.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_target(artifacts: tuple[Artifact, ...], out_dir: Path) -> None:
+    """Every reason the artifacts could not all be moved into out_dir, found before anything
+    is written, so that a refused compile leaves the folder as it was."""
+    if out_dir.is_symlink() and not out_dir.exists():
+        raise OutputError(f"{out_dir} is a symbolic link to nothing")
+    if not out_dir.exists():
+        for ancestor in out_dir.absolute().parents:
+            if ancestor.exists():
+                if not ancestor.is_dir():
+                    raise OutputError(f"{out_dir}: {ancestor} is not a directory")
+                break
+        return
+    if not out_dir.is_dir():
+        raise OutputError(f"{out_dir} is not a directory")
+    for artifact in artifacts:
+        target = out_dir / artifact.name
+        if target.is_dir() and not target.is_symlink():
+            raise OutputError(f"{target} is a directory; the artifact {artifact.name} cannot replace it")
 
 
 def differences(artifacts: tuple[Artifact, ...], out_dir: Path) -> list[str]:
