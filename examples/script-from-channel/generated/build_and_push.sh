@@ -80,6 +80,14 @@ tag_is_immutable() {
 	esac
 }
 
+# Sets $absolute to the directory's absolute path, exactly: $(...) alone would strip trailing
+# line breaks from a name, so pwd's output is ended by an x that is removed with its newline.
+# CDPATH emptied: with an exported CDPATH, `cd dir` may print dir.
+absolute_dir() {
+	absolute=$(CDPATH='' cd -- "$1" && pwd && printf x) || return
+	absolute=${absolute%?x}
+}
+
 login() {
 	password=$(aws ecr get-login-password --region "$region") ||
 		err "step 'get login password' failed"
@@ -90,9 +98,13 @@ login() {
 main() {
 	need_cmd aws
 	need_cmd docker
-	# CDPATH emptied: with an exported CDPATH, `cd dir` may print dir, corrupting $here.
-	here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd) || err "cannot find the script's directory"
-	context=$(cd "$here/.." && pwd) || err "cannot find the build context"
+	case $0 in
+	*/*) absolute_dir "${0%/*}" || err "cannot find the script's directory" ;;
+	*) absolute_dir . || err "cannot find the script's directory" ;;
+	esac
+	here=$absolute
+	absolute_dir "$here"/.. || err "cannot find the build context"
+	context=$absolute
 
 	ensure_repository
 	if tag_is_frozen; then
