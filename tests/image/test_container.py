@@ -9,6 +9,7 @@ and run through compiler/local/docker.py's Buildah engine, the same code as `run
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -55,7 +56,7 @@ pytestmark = pytest.mark.skipif(bool(engine.missing_tools()), reason=f"needs {',
 
 
 @pytest.fixture(scope="module")
-def probe(tmp_path_factory) -> tuple[Compiled, str]:
+def probe(tmp_path_factory) -> tuple[Compiled, str, str]:
     base = engine.ensure_base(BASE)
     if base is None:
         pytest.skip(f"{BASE} is not in the image storage and has no stand-in")
@@ -63,18 +64,19 @@ def probe(tmp_path_factory) -> tuple[Compiled, str]:
     document = job_document(name="image-probe", hyperparameters={"mode": "succeed", "rate": 0.5})
     compiled = compile_job(write_job(directory, document, SCRIPT))
     write_artifacts(compiled.rendered.artifacts, compiled.out_dir)
-    tag = "byoc-test/image-probe:test"
+    tag = f"byoc-test/image-probe:{os.getpid()}"  # one per test worker: each removes its own
     built = engine.build(directory, compiled.out_dir / "Dockerfile", tag)
     assert built.returncode == 0, built.stderr
-    yield compiled, base.detail
+    yield compiled, base.detail, tag
     engine.buildah("rmi", tag, check=False)
 
 
-def start(compiled: Compiled, run_dir: Path, hyperparameters: dict[str, str]) -> tuple[subprocess.Popen, Path]:
+def start(probe: tuple[Compiled, str, str], run_dir: Path, hyperparameters: dict[str, str]) -> tuple[subprocess.Popen, Path]:
+    compiled, _, tag = probe
     request = dict(compiled.rendered.request.body, HyperParameters=hyperparameters)
     tree = build_tree(run_dir, compiled.job, request, b"#!/bin/sh\n", link_data=False)
     argv = Engine("buildah", shutil.which("buildah")).run_command(
-        "byoc-test/image-probe:test", tree.base, {"TRAINING_JOB_NAME": "image-probe"}, [], f"probe-{run_dir.name}"
+        tag, tree.base, {"TRAINING_JOB_NAME": "image-probe"}, [], f"probe-{run_dir.name}"
     )
     process = subprocess.Popen(argv, env=engine.environment(), cwd=run_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     return process, tree.base
@@ -86,9 +88,8 @@ def finish(process: subprocess.Popen, timeout: float = READY_TIMEOUT_S) -> tuple
 
 
 def test_success_leaves_success_the_model_and_the_hyperparameters_as_arguments(probe, tmp_path: Path, record_property):
-    compiled, detail = probe
-    record_property(BASE_PROPERTY, f"{BASE}: {detail}")
-    process, base = start(compiled, tmp_path / "run", {"mode": "succeed", "rate": "0.5"})
+    record_property(BASE_PROPERTY, f"{BASE}: {probe[1]}")
+    process, base = start(probe, tmp_path / "run", {"mode": "succeed", "rate": "0.5"})
     status, output = finish(process)
     assert status == 0, output
     assert (base / "output" / "success").is_file() and not (base / "output" / "failure").exists()
@@ -97,8 +98,7 @@ def test_success_leaves_success_the_model_and_the_hyperparameters_as_arguments(p
 
 
 def test_a_failing_script_leaves_failure_and_a_non_zero_status(probe, tmp_path: Path):
-    compiled, _ = probe
-    process, base = start(compiled, tmp_path / "run", {"mode": "fail"})
+    process, base = start(probe, tmp_path / "run", {"mode": "fail"})
     status, output = finish(process)
     assert status != 0, output
     assert not (base / "output" / "success").exists()
@@ -106,8 +106,7 @@ def test_a_failing_script_leaves_failure_and_a_non_zero_status(probe, tmp_path: 
 
 
 def test_sigterm_sent_to_the_container_reaches_the_script(probe, tmp_path: Path):
-    compiled, _ = probe
-    process, base = start(compiled, tmp_path / "run", {"mode": "wait"})
+    process, base = start(probe, tmp_path / "run", {"mode": "wait"})
     ready = base / "model" / "ready"
     deadline = time.monotonic() + READY_TIMEOUT_S
     while not ready.exists() and process.poll() is None and time.monotonic() < deadline:

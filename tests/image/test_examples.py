@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from compiler.base_images import choose_base
+from compiler.local.docker import image_tag
 from compiler.pipeline import compile_job
 from tests.image import engine
 from tests.image.conftest import BASE_PROPERTY
@@ -76,7 +77,11 @@ def test_example_image_builds_and_runs_its_job(example: Path, tmp_path: Path, re
     usable_base(example, record_property)
     job = copy_job(example, tmp_path / "job")
     run_dir = tmp_path / "run"
-    result = run_local_docker(job, run_dir, tmp_path / "bin")
+    try:
+        result = run_local_docker(job, run_dir, tmp_path / "bin")
+    finally:
+        # The image run-local built; left behind, each run would add one to the cache.
+        engine.buildah("rmi", image_tag(compile_job(job).job.name), check=False)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert "building " in result.stdout and "buildah bud" in result.stdout
     assert (run_dir / "output" / "success").is_file()
