@@ -701,8 +701,9 @@ def test_the_derivation_refuses_a_shape_type_it_cannot_check():
     model = service_model.load_botocore_model()
     model = copy.deepcopy(model)
     model["shapes"]["MaxRuntimeInSeconds"]["type"] = "timestamp"
-    with pytest.raises(service_model.UnsupportedModel):
+    with pytest.raises(service_model.UnsupportedModel) as raised:
         service_model.derive(model, model, service_model.installed_versions())
+    assert str(raised.value) == "shape MaxRuntimeInSeconds has type timestamp, which the checker does not handle"
 
 
 def test_the_derivation_records_what_the_cli_checks_more_strictly():
@@ -829,10 +830,22 @@ def test_java_constructs_are_translated(java, python):
     assert java_regex.translate(java) == python
 
 
-@pytest.mark.parametrize("java", ["\\b", "\\p{IsHan}", "[a&&b]", "[a[b]]", "(?<name>x)", "\\uD800", "\\v"])
-def test_unknown_java_constructs_are_refused(java):
-    with pytest.raises(java_regex.UnsupportedPattern):
+@pytest.mark.parametrize(
+    ("java", "why"),
+    [
+        ("\\b", "unsupported escape \\b at offset 2"),
+        ("\\p{IsHan}", "unsupported property \\p{IsHan} at offset 9"),
+        ("[a&&b]", "nested classes and intersections are not supported at offset 2"),
+        ("[a[b]]", "nested classes and intersections are not supported at offset 2"),
+        ("(?<name>x)", "unsupported group construct at offset 1"),
+        ("\\uD800", "surrogate code units are not supported at offset 6"),
+        ("\\v", "unsupported escape \\v at offset 2"),
+    ],
+)
+def test_unknown_java_constructs_are_refused(java, why):
+    with pytest.raises(java_regex.UnsupportedPattern) as raised:
         java_regex.translate(java)
+    assert str(raised.value) == f"{why} in {java!r}"
 
 
 def test_unicode_categories_are_expanded_from_unicodedata():
