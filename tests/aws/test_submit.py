@@ -424,5 +424,14 @@ def test_unique_name_is_a_valid_job_name_made_of_the_base_and_the_time(base, mom
     assert JOB_NAME.fullmatch(name), name
     match = STAMPED_NAME.fullmatch(name)
     assert match["stamp"] == moment.strftime("%Y%m%d%H%M%S")
-    assert base.startswith(match["base"])
-    assert match["base"] == base[: NAME_MAX - 15].rstrip("-")
+    kept, room = match["base"], NAME_MAX - len("-YYYYmmddHHMMSS")
+    assert base.startswith(kept) and not kept.endswith("-")
+    # As much of the base as fits: only hyphens were dropped from the part that had room.
+    assert set(base[len(kept) : room]) <= {"-"}, (base, kept)
+
+
+def test_unique_name_examples():
+    moment = datetime(2026, 11, 28, 6, 15, 0, tzinfo=timezone.utc)
+    assert unique_job_name("mnist", moment) == "mnist-20261128061500"
+    assert unique_job_name("a" * 63, moment) == "a" * 48 + "-20261128061500"
+    assert unique_job_name("a" * 47 + "-b", moment) == "a" * 47 + "-20261128061500"

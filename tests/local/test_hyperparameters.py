@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -17,10 +18,16 @@ from spec.secrets import secret_name
 from . import contract
 from .jobs import job_document, read_dump, run_cli, run_in_process, write_job
 
-KEYS = st.from_regex(r"[A-Za-z][A-Za-z0-9_.-]{0,11}", fullmatch=True).filter(
+# Everything the schema lets through: any character but = and NUL in a name (1 to 256), control
+# characters and astral planes included; surrogates cannot be written as UTF-8. Names with a line
+# terminator break the API's `.*` (request rules refuse them); secret-looking and reserved names
+# are refused too, so they are left out.
+CHARACTERS = st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00")
+NAME_CHARACTERS = st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="=\x00\n\r\x85\u2028\u2029")
+KEYS = st.text(NAME_CHARACTERS, min_size=1, max_size=24).filter(
     lambda k: contract.is_user_key(k) and not secret_name(k)
 )
-TEXT = st.text(st.characters(codec="utf-8", max_codepoint=0xFFFF, exclude_categories=("Cs", "Cc")), max_size=12)
+TEXT = st.text(CHARACTERS, max_size=16)
 SCALARS = (
     st.none()
     | st.booleans()
@@ -28,12 +35,23 @@ SCALARS = (
     | st.floats(allow_nan=False, allow_infinity=False, width=64).filter(lambda f: math.isfinite(f))
     | TEXT
 )
-VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3), max_leaves=6)
-HYPERPARAMETERS = st.dictionaries(KEYS, VALUES, min_size=0, max_size=6)
+VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4), max_leaves=10)
+HYPERPARAMETERS = st.dictionaries(KEYS, VALUES, min_size=0, max_size=100)  # the API allows 100
+
+
+# JSON writes an astral character as a surrogate pair of \\u escapes; YAML reads each escape as
+# one (invalid) character, so the pairs are rewritten as YAML's own \\U escape, as a user writes them.
+_SURROGATE_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})")
+
+
+def _astral_as_yaml(match: re.Match) -> str:
+    pair = (chr(int(match.group(2), 16)) + chr(int(match.group(3), 16))).encode("utf-16-le", "surrogatepass")
+    return f"{match.group(1)}\\U{ord(pair.decode('utf-16-le')):08x}"
 
 
 def _run(tmp: Path, hyperparameters: dict, overrides: list[str] = ()) -> tuple[Path, dict, dict]:
     job = write_job(tmp / "job", job_document(hyperparameters=hyperparameters))
+    job.write_text(_SURROGATE_PAIR.sub(_astral_as_yaml, job.read_text(encoding="utf-8")), encoding="utf-8")
     run_dir = tmp / "run"
     status, output = run_in_process(LocalOptions(job, overrides=parse_overrides(list(overrides)), workdir=run_dir))
     assert status == 0, output
@@ -41,14 +59,14 @@ def _run(tmp: Path, hyperparameters: dict, overrides: list[str] = ()) -> tuple[P
     return job, written, read_dump(run_dir)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(hyperparameters=HYPERPARAMETERS)
 def test_hyperparameters_round_trip_into_argv_and_environment(tmp_path_factory, hyperparameters):
     tmp = tmp_path_factory.mktemp("hp")
     job, written, dump = _run(tmp, hyperparameters)
-    request = compile_job(job).rendered.request.body
-    assert written == request.get("HyperParameters", {})
-    assert {k: json.loads(v) for k, v in written.items()} == hyperparameters
+    # The SDK's encoding, written out independently of the compiler: json.dumps per value.
+    assert written == {name: json.dumps(value) for name, value in hyperparameters.items()}
+    assert compile_job(job).rendered.request.body.get("HyperParameters", {}) == written
     assert dump["argv"] == contract.expected_argv(written)
     received = {name: value for name, value in dump["env"].items() if name.startswith("SM_HP_")}
     assert received == contract.expected_hp_env(written)

@@ -60,5 +60,10 @@ def test_the_toolkit_reads_the_run_directory_as_the_shim_does(tmp_path: Path, do
     _run_toolkit(base.resolve(), shim["env"])
     toolkit = read_dump(base)
     assert toolkit["argv"] == shim["argv"]
+    always = [name for name in COMPARED if not name.startswith("SM_CHANNEL_")]
+    assert [name for name in always if name not in toolkit["env"]] == []  # compared, not both absent
     for name in COMPARED:
+        assert (name in toolkit["env"]) == (name in shim["env"]), name
         assert toolkit["env"].get(name) == shim["env"].get(name), name
+    channels = [f"SM_CHANNEL_{name.upper()}" for name in document.get("inputs", {})]
+    assert channels and [name for name in channels if name not in toolkit["env"] or name not in shim["env"]] == []
