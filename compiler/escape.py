@@ -88,9 +88,8 @@ def image_reference(value: str) -> Safe:
 
 
 def dockerfile_json(*words: str) -> Safe:
-    """The JSON-array form of an instruction's arguments (RUN, CMD: no variable expansion)."""
-    for word in words:
-        _one_line(word, "a Dockerfile instruction")
+    """The JSON-array form of an instruction's arguments (RUN, CMD: no shell, no variable
+    expansion). JSON's escapes keep any character on the instruction's one line."""
     return Safe(json.dumps(list(words), ensure_ascii=True))
 
 

@@ -297,10 +297,9 @@ hostile = st.one_of(hostile_text, st.sampled_from([p.replace("/", "_") for p in 
 
 
 def yaml_string(value: str) -> str:
-    """A YAML double-quoted scalar for any text (JSON's escapes are YAML's)."""
-    import json
-
-    return json.dumps(value)
+    """A YAML double-quoted scalar for any text: printable ASCII as it is, everything else as a
+    \\UXXXXXXXX escape (never JSON's surrogate pairs, which YAML reads as two halves)."""
+    return '"' + "".join(c if " " <= c <= "~" and c not in '"\\' else f"\\U{ord(c):08x}" for c in value) + '"'
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -350,3 +349,46 @@ def test_hostile_names_are_refused_at_their_line_or_mean_what_they_say(tmp_path_
     assert not list(root.rglob(CANARY)), "the canary was created"
     assert docker_args[-1] == str(job_dir)
     shutil.rmtree(root, ignore_errors=True)
+
+
+# Every other string of job.yaml that reaches the Dockerfile or build_and_push.sh, with the line
+# of MINIMAL (or of the line added for it) where a refusal must point.
+PATTERNED_FIELDS = {
+    "name": ("name: {}", "/name"),
+    "account": ("account: {}", "/account"),
+    "region": ("region: {}", "/region"),
+    "repository": ("  repository: {}", "/image/repository"),
+    "tag": ("  repository: demo/train\n  tag: {}", "/image/tag"),
+    "apt": ("  repository: demo/train\n  apt: [{}]", "/image/apt/0"),
+    "pip": ("  repository: demo/train\n  pip: [{}]", "/image/pip/0"),
+    "python": ("  repository: demo/train\n  python: {}", "/image/python"),
+    "base_image": ("  repository: demo/train\n  base_image: {}", "/image/base_image"),
+}
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(field=st.sampled_from(sorted(PATTERNED_FIELDS)), value=st.one_of(hostile, st.sampled_from(PAYLOADS)))
+def test_every_rendered_field_is_refused_at_its_line_or_harmless(tmp_path_factory, field, value):
+    root = tmp_path_factory.mktemp("field")
+    line, pointer = PATTERNED_FIELDS[field]
+    prefix = line.split("{}")[0].split("\n")[0].strip()
+    rows = [line.format(yaml_string(value)) if row.strip().startswith(prefix) else row for row in MINIMAL.splitlines()]
+    job = make_job(root, "\n".join(rows) + "\n")
+    result = run_compiler("compile", job)
+    assert "Traceback" not in result.stderr, result.stderr
+    out = root / "generated"
+    if result.returncode != 0:
+        assert result.returncode == 2 and f"(at {pointer}" in result.stderr, result.stderr
+        assert not out.exists()
+        return
+    commands = dockerfile_of(out)
+    assert commands[0].cmd == "FROM" and [c.cmd for c in commands][-4:] == ["WORKDIR", "COPY", "CMD", "LABEL"]
+    if field == "pip":
+        assert next(c for c in commands if c.cmd == "RUN").value[-1] == value
+    for shell in ("dash", "bash"):
+        checked = subprocess.run([shell, "-n", str(out / "build_and_push.sh")], capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stderr
+    run, docker_args = run_build_script(out / "build_and_push.sh", root)
+    assert run.returncode == 0, run.stderr
+    assert not list(root.rglob(CANARY)), "the canary was created"
+    assert docker_args[-1] == str(root)
