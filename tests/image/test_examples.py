@@ -26,7 +26,11 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(path.parent for path in (REPO / "examples").glob("*/job.yaml"))
 RUN_TIMEOUT_S = 900
 # TensorFlow's wheels are about 600 MB installed: building tf-mnist is opt-in.
-SLOW_EXAMPLES = {"tf-mnist": "SAGEMAKER_BYOC_IMAGE_TF"}
+# Examples whose image installs a framework of gigabytes: built only when asked for.
+SLOW_EXAMPLES = {
+    "tf-mnist": ("SAGEMAKER_BYOC_IMAGE_TF", "TensorFlow takes minutes to install"),
+    "ddp": ("SAGEMAKER_BYOC_IMAGE_DDP", "PyTorch's wheel from the package index is gigabytes (a CUDA build)"),
+}
 
 pytestmark = pytest.mark.skipif(bool(engine.missing_tools()), reason=f"needs {', '.join(engine.TOOLS)} (.ci/run installs them)")
 
@@ -62,9 +66,9 @@ def usable_base(example: Path, record) -> engine.Base:
     reference = choose_base(job.image).reference
     if job.image.base == "cuda":
         pytest.skip(f"{example.name}: CUDA base {reference} cannot be had here (no registry access)")
-    variable = SLOW_EXAMPLES.get(example.name)
+    variable, why = SLOW_EXAMPLES.get(example.name, (None, ""))
     if variable and os.environ.get(variable) != "1":
-        pytest.skip(f"{example.name}: TensorFlow takes minutes to install; set {variable}=1 to build it")
+        pytest.skip(f"{example.name}: {why}; set {variable}=1 to build it")
     base = engine.ensure_base(reference)
     if base is None:
         pytest.skip(f"{example.name}: {reference} is not in the image storage and has no stand-in (Debian's python3 is 3.11)")
@@ -106,4 +110,14 @@ def _tf_mnist(run_dir: Path, stdout: str) -> None:
     assert (run_dir / "output" / "data").is_dir()
 
 
-EXPECTATIONS = {"basic": _basic, "script-from-channel": _script_from_channel, "tf-mnist": _tf_mnist}
+def _tuning(run_dir: Path, stdout: str) -> None:
+    model = json.loads((run_dir / "model" / "model.json").read_text())
+    assert set(model) == {"a", "b"}
+    assert stdout.count("train_loss=") == 5 and "validation_loss=" in stdout  # epochs: 5 in job.yaml
+
+
+def _ddp(run_dir: Path, stdout: str) -> None:
+    assert any((run_dir / "model").iterdir()), stdout[-2000:]
+
+
+EXPECTATIONS = {"basic": _basic, "script-from-channel": _script_from_channel, "tf-mnist": _tf_mnist, "tuning": _tuning, "ddp": _ddp}
