@@ -68,6 +68,7 @@ SHAPED = [
     ("pkg @ https://user:pass@example.com/pkg-1.0.whl", "a URL with a password"),
     ("postgres://admin:pw@db.internal:5432/runs", "a URL with a password"),
     ("AKIAIOSFODNN7EXAMPLE", "an AWS access key ID"),
+    ("AKIA0123456789ABCDEF", "an AWS access key ID"),  # every digit, 0 and 9 included
     ("key=ASIAY34FZKBOKMUTVV7A;", "an AWS access key ID"),
     (f"AWS_SECRET_ACCESS_KEY={AWS_SECRET}", "an AWS secret access key"),
     (f"export aws_secret: {AWS_SECRET}", "an AWS secret access key"),
