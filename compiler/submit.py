@@ -143,25 +143,48 @@ def wait_for_job(
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     """Poll DescribeTrainingJob until the job ends; report progress on stderr."""
+    return follow(
+        name,
+        lambda: client.describe_training_job(TrainingJobName=name),
+        "TrainingJobStatus",
+        lambda described: described.get("SecondaryStatus", ""),
+        _report_end,
+        f"aws sagemaker stop-training-job --region {region} --training-job-name {name}",
+        poll_s,
+        clock=clock,
+        sleep=sleep,
+    )
+
+
+def follow(
+    name: str,
+    describe: Callable[[], dict[str, Any]],
+    status_key: str,
+    detail: Callable[[dict[str, Any]], str],
+    report_end: Callable[[dict[str, Any], str, float], int],
+    stop_command: str,
+    poll_s: float,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Poll a job (a training or a tuning job) until its status is terminal, with a progress
+    line on stderr; report_end says how it ended. Ctrl-C stops the waiting, not the job."""
     started = clock()
     progress = Progress(sys.stderr, name)
     try:
         while True:
-            described = client.describe_training_job(TrainingJobName=name)
-            status = described["TrainingJobStatus"]
+            described = describe()
+            status = described[status_key]
             elapsed = clock() - started
             if status in TERMINAL_STATUSES:
                 progress.finish()
-                return _report_end(described, name, elapsed)
-            progress.show(status, described.get("SecondaryStatus", ""), elapsed)
+                return report_end(described, name, elapsed)
+            progress.show(status, detail(described), elapsed)
             sleep(poll_s)
     except KeyboardInterrupt:
         progress.finish()
-        print(
-            f"submit: stopped waiting; {name} goes on. To stop it: "
-            f"aws sagemaker stop-training-job --region {region} --training-job-name {name}",
-            file=sys.stderr,
-        )
+        print(f"submit: stopped waiting; {name} goes on. To stop it: {stop_command}", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from compiler import submit
 from compiler.pipeline import Compiled
@@ -52,36 +51,17 @@ def run(compiled: Compiled, args: argparse.Namespace) -> int:
         return submit.EXIT_AWS
 
 
-def wait_for_tuning_job(
-    client: Any,
-    name: str,
-    region: str,
-    poll_s: float,
-    *,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
-) -> int:
+def wait_for_tuning_job(client: Any, name: str, region: str, poll_s: float) -> int:
     """Poll DescribeHyperParameterTuningJob until the tuning job ends; progress on stderr."""
-    started = clock()
-    progress = submit.Progress(sys.stderr, name)
-    try:
-        while True:
-            described = client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
-            status = described["HyperParameterTuningJobStatus"]
-            elapsed = clock() - started
-            if status in submit.TERMINAL_STATUSES:
-                progress.finish()
-                return _report_end(described, name, elapsed)
-            progress.show(status, describe_progress(described), elapsed)
-            sleep(poll_s)
-    except KeyboardInterrupt:
-        progress.finish()
-        print(
-            f"submit: stopped waiting; {name} goes on. To stop it: aws sagemaker stop-hyper-parameter-tuning-job "
-            f"--region {region} --hyper-parameter-tuning-job-name {name}",
-            file=sys.stderr,
-        )
-        return submit.EXIT_INTERRUPTED
+    return submit.follow(
+        name,
+        lambda: client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name),
+        "HyperParameterTuningJobStatus",
+        describe_progress,
+        _report_end,
+        f"aws sagemaker stop-hyper-parameter-tuning-job --region {region} --hyper-parameter-tuning-job-name {name}",
+        poll_s,
+    )
 
 
 def describe_progress(described: dict[str, Any]) -> str:
