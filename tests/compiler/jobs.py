@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +36,17 @@ def make_job(directory: Path, text: str = MINIMAL, files: dict[str, str] | None 
     job = directory / "job.yaml"
     job.write_text(text)
     return job
+
+
+def yaml_json(value: object) -> str:
+    """A value as JSON text that YAML reads back the same: JSON's surrogate-pair escapes (which
+    YAML reads as two lone halves) written as one \\UXXXXXXXX escape."""
+    text = json.dumps(value)
+    return re.sub(
+        r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})",
+        lambda m: f"\\U{0x10000 + ((int(m[1], 16) - 0xD800) << 10) + int(m[2], 16) - 0xDC00:08x}",
+        text,
+    )
 
 
 def with_lines(*lines: str) -> str:

@@ -138,7 +138,7 @@ def test_a_bad_key_is_reported_at_the_key(tmp_path):
         " (at /environment/1BAD)",
         f"{job}:12:19: error: key 'a=b' is not valid: expected a name without = (the environment variable SM_HP_<NAME> could"
         " not hold it) (at /hyperparameters/a=b)",
-        f"{job}:13:10: error: key 'bad/name' is not valid: expected a channel name: letters, digits, . - _, 1 to 64 characters"
+        f"{job}:13:10: error: key 'bad/name' is not valid: expected a channel name: letters, digits, . - _, 1 to 64 characters, neither . nor .. (each channel is a folder)"
         " (at /inputs/bad~1name)",
     ]
 

@@ -84,7 +84,7 @@ def test_entry_point_must_exist(tmp_path):
 
 def test_entry_point_must_stay_inside_source_dir(tmp_path):
     errors, _ = findings(tmp_path, MINIMAL.replace("entry_point: train.py", "entry_point: ../job.yaml"))
-    assert errors == ["8:14: entry_point '../job.yaml' must be a path inside source_dir"]
+    assert errors == ["8:14: entry_point '../job.yaml' must be a path inside source_dir (links resolved)"]
 
 
 def test_source_dir_must_exist(tmp_path):

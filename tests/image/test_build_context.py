@@ -15,13 +15,16 @@ from compiler.build_inputs import code_files
 from compiler.output import write_artifacts
 from compiler.pipeline import compile_job
 from tests.image import engine
+from tests.tools import require_tool
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(path.parent for path in (REPO / "examples").glob("*/job.yaml"))
 # Copies the whole context into an empty image, where it can be listed.
 PROBE = "FROM scratch\nCOPY . /context/\n"
 
-pytestmark = pytest.mark.skipif(shutil.which("buildah") is None, reason="needs buildah (.ci/run installs it)")
+@pytest.fixture(autouse=True)
+def _buildah() -> None:
+    require_tool(shutil.which("buildah") is not None, "needs buildah (.ci/run installs it)")
 
 
 def clutter(job_dir: Path, source_dir: str) -> None:
@@ -78,4 +81,4 @@ def test_the_context_holds_only_what_the_dockerfile_copies(example: Path, tmp_pa
     expected |= {path.relative_to(job_dir).as_posix() for path in code_files(code_root)}
     assert f"{compiled.job.source_dir}/pkg/mod.py" in expected
     assert files_in_context(job_dir, f"byoc-context-probe/{example.name}:test") == expected
-    assert "COPY generated/train " in copied
+    assert 'COPY ["generated/train", ' in copied

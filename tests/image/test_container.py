@@ -25,6 +25,7 @@ from compiler.pipeline import Compiled, compile_job
 from tests.image import engine
 from tests.image.conftest import BASE_PROPERTY
 from tests.local.jobs import job_document, write_job
+from tests.tools import require_tool
 
 BASE = "python:3.11.10-slim-bookworm"
 READY_TIMEOUT_S = 180
@@ -52,14 +53,15 @@ if args.mode == "wait":
     sys.exit(4)
 """
 
-pytestmark = pytest.mark.skipif(bool(engine.missing_tools()), reason=f"needs {', '.join(engine.TOOLS)} (.ci/run installs them)")
+@pytest.fixture(autouse=True)
+def _engine_tools() -> None:
+    require_tool(not engine.missing_tools(), f"needs {', '.join(engine.TOOLS)} (.ci/run installs them)")
 
 
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory) -> tuple[Compiled, str, str]:
     base = engine.ensure_base(BASE)
-    if base is None:
-        pytest.skip(f"{BASE} is not in the image storage and has no stand-in")
+    require_tool(base is not None, f"{BASE} is not in the image storage and has no stand-in")
     directory = tmp_path_factory.mktemp("probe") / "job"
     document = job_document(name="image-probe", hyperparameters={"mode": "succeed", "rate": 0.5})
     compiled = compile_job(write_job(directory, document, SCRIPT))

@@ -21,6 +21,7 @@ from compiler.local.docker import image_tag
 from compiler.pipeline import compile_job
 from tests.image import engine
 from tests.image.conftest import BASE_PROPERTY
+from tests.tools import require_tool
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(path.parent for path in (REPO / "examples").glob("*/job.yaml"))
@@ -32,7 +33,9 @@ SLOW_EXAMPLES = {
     "ddp": ("SAGEMAKER_BYOC_IMAGE_DDP", "PyTorch's wheel from the package index is gigabytes (a CUDA build)"),
 }
 
-pytestmark = pytest.mark.skipif(bool(engine.missing_tools()), reason=f"needs {', '.join(engine.TOOLS)} (.ci/run installs them)")
+@pytest.fixture(autouse=True)
+def _engine_tools() -> None:
+    require_tool(not engine.missing_tools(), f"needs {', '.join(engine.TOOLS)} (.ci/run installs them)")
 
 
 def buildah_only_path(directory: Path) -> str:

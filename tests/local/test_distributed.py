@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.tools import require_tool
+
 from .jobs import run_cli
 
-pytest.importorskip("torch", reason="torch==2.13.0 (requirements-dev.txt) runs the DDP example")
+
+@pytest.fixture(autouse=True)
+def _torch() -> None:
+    require_tool(importlib.util.find_spec("torch") is not None, "torch==2.13.0 (requirements-dev.txt) runs the DDP example")
 
 
 def test_ddp_example_runs_two_processes_under_torchrun(tmp_path: Path):

@@ -276,7 +276,7 @@ def test_docker_builds_from_the_generated_dockerfile_and_mounts_the_folders_sage
     artifacts = tmp_path / "job" / ".local" / "docker"
     assert version.startswith("version")
     assert build == f"build -f {artifacts / 'Dockerfile'} -t local-test:local {tmp_path / 'job'}"
-    assert "COPY .local/docker/train /usr/local/bin/train" in (artifacts / "Dockerfile").read_text()
+    assert 'COPY [".local/docker/train", "/usr/local/bin/train"]' in (artifacts / "Dockerfile").read_text()
     base = run_dir.resolve()
     assert run.startswith("run --rm --name local-test-local-")
     mounts = f" -v {base}/input:/opt/ml/input -v {base}/model:/opt/ml/model -v {base}/output:/opt/ml/output"

@@ -4,6 +4,7 @@ a bound, with the right exit status and failure file."""
 
 from __future__ import annotations
 
+import importlib.util
 import signal
 import sys
 import time
@@ -12,10 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.tools import require_tool
+
 from . import cluster
 from .harness import Job
 
-torch = pytest.importorskip("torch", reason="torch==2.13.0 (requirements-dev.txt) runs the all-reduce")
+
+@pytest.fixture(autouse=True)
+def _torch() -> None:
+    require_tool(importlib.util.find_spec("torch") is not None, "torch==2.13.0 (requirements-dev.txt) runs the all-reduce")
 
 TORCHRUN = Path(sys.executable).parent / "torchrun"
 
@@ -54,8 +60,7 @@ def job(host: str, **env: str) -> Job:
 @pytest.fixture
 def two_hosts(tmp_path: Path, shim: Path) -> Iterator[cluster.Cluster]:
     why = cluster.can_run()
-    if why:
-        pytest.skip(why)
+    require_tool(not why, why or "")
     running = cluster.open_cluster(tmp_path / "cluster")
     yield running
     running.close()

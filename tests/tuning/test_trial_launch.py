@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compiler.pipeline import compile_job
-from tests.compiler.jobs import make_job, with_lines
+from tests.compiler.jobs import make_job, with_lines, yaml_json
 from tests.shim import harness
 from tests.shim.conftest import require_oracle
 from tests.shim.test_properties import PHASES
@@ -63,7 +63,7 @@ def test_a_trial_reaches_the_entry_point_as_the_toolkit_would_pass_it(tmp_path_f
         "metrics": [{"name": "validation:loss", "regex": "loss=([0-9.]+)"}],
         "tuning": {"objective": {"metric": "validation:loss", "type": "Minimize"}, "strategy": "Random", "max_jobs": 3, "ranges": tuned},
     }
-    job_path = make_job(directory, with_lines(*(f"{key}: {json.dumps(value)}" for key, value in document.items())))
+    job_path = make_job(directory, with_lines(*(f"{key}: {yaml_json(value)}" for key, value in document.items())))
     body = compile_job(job_path).rendered.tuning_request.body
 
     chooser = random.Random(seed)
