@@ -23,9 +23,8 @@ from spec.durations import describe
 from spec.model import Job
 from spec.tuning import tuning_diagnostics
 
-HYPERPARAMETER_VALUE_MAX = 2500
+HYPERPARAMETER_VALUE_MAX = 2500  # characters of the JSON-encoded value (API model limit)
 MAX_TREE_PROBLEMS = 5  # code-tree entries reported one by one
-DEFAULT_OUTPUT_DIR = "generated"  # compiler/pipeline.py's default output, beside job.yaml  # characters of the JSON-encoded value (API model limit)
 
 # Instance families with NVIDIA GPUs (SageMaker training types).
 _GPU_FAMILIES = re.compile(r"^ml\.(p\d|g\d)[a-z0-9-]*\.")

@@ -32,7 +32,7 @@ from compiler.local.layout import (
 )
 from compiler.local.metrics import MetricScan
 from compiler.local.overrides import Override, compile_with_overrides
-from compiler.local.paths import OPT_ML, container_path, localize
+from compiler.local.paths import container_path, localize
 from compiler.local.process import KILL_AFTER_TERM_S, run_streaming
 from compiler.local.resume import access_times_recorded, carry_checkpoints, report
 from compiler.local.summary import Outcome, print_configuration, print_resume, print_summary, read_outcome

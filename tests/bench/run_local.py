@@ -12,7 +12,6 @@ largest process. Asserts nothing.
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import statistics
 import subprocess
