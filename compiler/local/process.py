@@ -63,20 +63,19 @@ class _LineLog:
                 break
             sink.write(chunk)
             sink.flush()
-            complete = []
+            complete: list[bytes] = []
             start = 0
             while True:
                 end = chunk.find(b"\n", start)
                 if end < 0:
                     break
                 pending += chunk[start:end]
+                _cut(pending, complete)
                 complete.append(bytes(pending))
                 pending.clear()
                 start = end + 1
             pending += chunk[start:]
-            while len(pending) >= MAX_LINE_BYTES:
-                complete.append(bytes(pending[:MAX_LINE_BYTES]))
-                del pending[:MAX_LINE_BYTES]
+            _cut(pending, complete)
             self._add(complete)
         if pending:
             self._add([bytes(pending)])
@@ -94,6 +93,14 @@ class _LineLog:
             if self._observe is not None:
                 for line in lines:
                     self._observe(line)
+
+
+def _cut(pending: bytearray, complete: list[bytes]) -> None:
+    """Moves whole MAX_LINE_BYTES pieces from the front of pending to complete; the rest, less
+    than a piece, stays pending (a line that ends there is then its last piece)."""
+    while len(pending) >= MAX_LINE_BYTES:
+        complete.append(bytes(pending[:MAX_LINE_BYTES]))
+        del pending[:MAX_LINE_BYTES]
 
 
 def run_streaming(

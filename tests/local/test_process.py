@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from compiler.local import process
 from compiler.local.process import MAX_LINE_BYTES, run_streaming
 
 from .jobs import REPO_ROOT, job_document, write_job
@@ -155,3 +156,23 @@ def test_ctrl_c_sends_sigterm_and_leaves_nothing_running(tmp_path: Path):
     assert (data / "got-sigterm").exists(), "Ctrl-C reached the script as SIGTERM"
     assert b"Traceback" not in output
     assert _gone(pids), "nothing of the run is left running"
+
+
+def test_a_long_line_is_cut_at_the_limit_whichever_read_ends_it(monkeypatch, tmp_path: Path):
+    """The line's end may arrive in the read that takes it past the limit: it is still cut into
+    pieces of exactly MAX_LINE_BYTES, then the rest."""
+    reads = [b"x" * (MAX_LINE_BYTES - 6), b"x" * 106 + b"\nnext", b" line\n", b""]
+    monkeypatch.setattr(process.os, "read", lambda fd, size: reads.pop(0))
+    seen: list[str] = []
+    sink = io.BytesIO()
+    with (tmp_path / "log").open("wb") as log:
+        process._LineLog(log, seen.append).pump(_ScriptedSource(), sink)
+    assert [len(line) for line in seen] == [MAX_LINE_BYTES, 100, len("next line")]
+    assert sink.getvalue() == b"x" * (MAX_LINE_BYTES + 100) + b"\nnext line\n"
+
+
+class _ScriptedSource:
+    """A stream whose reads the test scripts through os.read."""
+
+    def fileno(self) -> int:
+        return -1
