@@ -32,37 +32,37 @@ venv: $(VENV)/.dev ## Create .venv with every dependency
 .PHONY: compile
 compile: $(VENV)/.runtime ## Render a job: make compile JOB=path/job.yaml [OUT=dir]
 	@test -n "$(JOB)" || { echo "usage: make compile JOB=path/to/job.yaml [OUT=dir]" >&2; exit 2; }
-	$(PY) -m compiler compile "$(JOB)" $(if $(OUT),-o "$(OUT)")
+	$(PY) -m sagemaker_byoc compile "$(JOB)" $(if $(OUT),-o "$(OUT)")
 
 .PHONY: validate
 validate: $(VENV)/.runtime ## Validate a job without writing: make validate JOB=path/job.yaml
 	@test -n "$(JOB)" || { echo "usage: make validate JOB=path/to/job.yaml" >&2; exit 2; }
-	$(PY) -m compiler validate "$(JOB)"
+	$(PY) -m sagemaker_byoc validate "$(JOB)"
 
 .PHONY: run-local
 # HPS is read from the recipe's environment (make exports command-line variables), so quotes
 # inside it reach the option intact.
 run-local: $(VENV)/.runtime ## Run a job here as SageMaker would: make run-local JOB=path/job.yaml [HPS='k=v …'] [WORKDIR=dir]
 	@test -n "$(JOB)" || { echo "usage: make run-local JOB=path/to/job.yaml [HPS='k=v …'] [WORKDIR=dir]" >&2; exit 2; }
-	$(PY) -m compiler run-local "$(JOB)" --hps "$$HPS" $(if $(WORKDIR),--workdir "$(WORKDIR)")
+	$(PY) -m sagemaker_byoc run-local "$(JOB)" --hps "$$HPS" $(if $(WORKDIR),--workdir "$(WORKDIR)")
 
 .PHONY: submit
 submit: $(VENV)/.runtime ## Start a job on SageMaker: make submit JOB=path/job.yaml [WAIT=1] [DRY_RUN=1]
 	@test -n "$(JOB)" || { echo "usage: make submit JOB=path/to/job.yaml [WAIT=1] [DRY_RUN=1]" >&2; exit 2; }
-	@$(PY) -m compiler submit "$(JOB)" $(if $(WAIT),--wait) $(if $(DRY_RUN),--dry-run)
+	@$(PY) -m sagemaker_byoc submit "$(JOB)" $(if $(WAIT),--wait) $(if $(DRY_RUN),--dry-run)
 
 .PHONY: tune
 tune: $(VENV)/.runtime ## Start a job's tuning job on SageMaker: make tune JOB=path/job.yaml [WAIT=1] [DRY_RUN=1]
 	@test -n "$(JOB)" || { echo "usage: make tune JOB=path/to/job.yaml [WAIT=1] [DRY_RUN=1]" >&2; exit 2; }
-	@$(PY) -m compiler submit --tune "$(JOB)" $(if $(WAIT),--wait) $(if $(DRY_RUN),--dry-run)
+	@$(PY) -m sagemaker_byoc submit --tune "$(JOB)" $(if $(WAIT),--wait) $(if $(DRY_RUN),--dry-run)
 
 .PHONY: check
 check: $(VENV)/.runtime ## Fail if any example's committed generated/ differs from a fresh render
-	@rc=0; for job in $(EXAMPLES); do $(PY) -m compiler check "$$job" || rc=1; done; exit $$rc
+	@rc=0; for job in $(EXAMPLES); do $(PY) -m sagemaker_byoc check "$$job" || rc=1; done; exit $$rc
 
 .PHONY: regen
 regen: $(VENV)/.runtime ## Re-render every example's generated/ (golden records)
-	@for job in $(EXAMPLES); do $(PY) -m compiler compile "$$job" || exit 2; done
+	@for job in $(EXAMPLES); do $(PY) -m sagemaker_byoc compile "$$job" || exit 2; done
 
 .PHONY: test
 test: $(VENV)/.dev oracle check ## Run every test (needs the tools .ci/run installs; missing ones skip)
@@ -74,7 +74,7 @@ bench-compile: $(VENV)/.runtime ## Benchmark: compile one example, 100 jobs in o
 
 .PHONY: constraints
 constraints: $(VENV)/.dev ## Regenerate schemas/*.constraints.json from the installed botocore and awscli models
-	$(PY) -m spec.service_model
+	$(PY) -m sagemaker_byoc.spec.service_model
 
 # The shim's test oracle: AWS's sagemaker-training toolkit in a virtualenv of its own, never a
 # dependency of the project (building it needs gcc for its C extension).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spec.model import Image
+from sagemaker_byoc.spec.model import Image
 
 # Newest patch release of each minor version when this table was last updated.
 PYTHON_PATCH = {

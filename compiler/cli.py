@@ -1,4 +1,4 @@
-"""Command line: python -m compiler {compile,check,validate,run-local,submit} JOB [options].
+"""Command line: sagemaker-byoc (or python -m sagemaker_byoc) {compile,check,validate,run-local,submit} JOB [options].
 
 Exit status: 0 success, 1 the committed artifacts differ from a fresh render (check) or the job
 failed (run-local, submit --wait), 2 invalid input, 3 an AWS-side failure (submit) or a local
@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from compiler import submit
-from compiler.local import arguments as local_arguments
-from compiler.output import OutputError, differences, write_artifacts
-from compiler.pipeline import Compiled, compile_job
-from spec import Diagnostic, SpecError
+from sagemaker_byoc.compiler import submit
+from sagemaker_byoc.compiler.local import arguments as local_arguments
+from sagemaker_byoc.compiler.output import OutputError, differences, write_artifacts
+from sagemaker_byoc.compiler.pipeline import Compiled, compile_job
+from sagemaker_byoc.spec import Diagnostic, SpecError
 
 EXIT_OK, EXIT_DRIFT, EXIT_INVALID = 0, 1, 2
 
@@ -88,7 +88,7 @@ def _print_warnings(path: Path, warnings: list[Diagnostic]) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m compiler", description="Compile a SageMaker job.yaml into its training artifacts.")
+    parser = argparse.ArgumentParser(prog="sagemaker-byoc", description="Compile a SageMaker job.yaml into its training artifacts.")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     def command(name: str, handler: Callable[[argparse.Namespace], int], help: str, out: bool = True) -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from compiler.render import Artifact
+from sagemaker_byoc.compiler.render import Artifact
 
 
 class OutputError(Exception):

@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from compiler import escape
-from compiler.build_inputs import DEFAULT_OUTPUT_DIR
-from compiler.render import Rendered, render
-from spec import Diagnostic, Job, SpecError
-from spec.loader import load_unchecked
-from spec.request_rules import check_request, check_tuning_request
+from sagemaker_byoc.compiler import escape
+from sagemaker_byoc.compiler.build_inputs import DEFAULT_OUTPUT_DIR
+from sagemaker_byoc.compiler.render import Rendered, render
+from sagemaker_byoc.spec import Diagnostic, Job, SpecError
+from sagemaker_byoc.spec.loader import load_unchecked
+from sagemaker_byoc.spec.request_rules import check_request, check_tuning_request
 
 DEFAULT_OUT = DEFAULT_OUTPUT_DIR
 

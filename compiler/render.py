@@ -13,14 +13,14 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from compiler import escape
-from compiler.base_images import choose_base
-from compiler.build_context import render_dockerignore
-from compiler.build_inputs import LOCAL_RUNS_DIR, build_hash
-from compiler.python_builds import BUILDS
-from compiler.request import Request, build_request
-from compiler.tuning_request import build_tuning_request
-from spec.model import Job
+from sagemaker_byoc.compiler import escape
+from sagemaker_byoc.compiler.base_images import choose_base
+from sagemaker_byoc.compiler.build_context import render_dockerignore
+from sagemaker_byoc.compiler.build_inputs import LOCAL_RUNS_DIR, build_hash
+from sagemaker_byoc.compiler.python_builds import BUILDS
+from sagemaker_byoc.compiler.request import Request, build_request
+from sagemaker_byoc.compiler.tuning_request import build_tuning_request
+from sagemaker_byoc.spec.model import Job
 
 TOOL = "sagemaker-byoc"
 SHIM_PATH = Path(__file__).resolve().parent.parent / "shim" / "train"

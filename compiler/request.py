@@ -10,14 +10,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from spec.distribution_hyperparameters import (
+from sagemaker_byoc.spec.distribution_hyperparameters import (
     DISTRIBUTION_INSTANCE_GROUPS,
     MPI_CUSTOM_OPTIONS,
     MPI_ENABLED,
     MPI_PROCESSES_PER_HOST,
     TORCH_DISTRIBUTED_ENABLED,
 )
-from spec.model import Channel, Job
+from sagemaker_byoc.spec.model import Channel, Job
 
 RequestPath = tuple[str | int, ...]
 SpecPath = tuple[str | int, ...]

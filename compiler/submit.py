@@ -23,8 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from compiler.pipeline import Compiled
-from compiler.render import request_json
+from sagemaker_byoc.compiler.pipeline import Compiled
+from sagemaker_byoc.compiler.render import request_json
 
 EXIT_OK, EXIT_JOB_FAILED, EXIT_AWS, EXIT_INTERRUPTED = 0, 1, 3, 130
 NAME_MAX = 63
@@ -57,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(compiled: Compiled, args: argparse.Namespace) -> int:
     if args.tune:
-        from compiler import submit_tuning
+        from sagemaker_byoc.compiler import submit_tuning
 
         return submit_tuning.run(compiled, args)
     job = compiled.job

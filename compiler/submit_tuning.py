@@ -14,11 +14,11 @@ import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from compiler import submit
-from compiler.pipeline import Compiled
-from compiler.render import request_json
-from compiler.tuning_request import TUNING_JOB_NAME_MAX
-from spec import Diagnostic, SpecError
+from sagemaker_byoc.compiler import submit
+from sagemaker_byoc.compiler.pipeline import Compiled
+from sagemaker_byoc.compiler.render import request_json
+from sagemaker_byoc.compiler.tuning_request import TUNING_JOB_NAME_MAX
+from sagemaker_byoc.spec import Diagnostic, SpecError
 
 KIND = "tuning job"
 

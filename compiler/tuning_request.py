@@ -11,8 +11,8 @@ from __future__ import annotations
 import copy
 from decimal import Decimal
 
-from compiler.request import Request, RequestPath, encode_hyperparameter
-from spec.model import Job, ParameterRange, Tuning
+from sagemaker_byoc.compiler.request import Request, RequestPath, encode_hyperparameter
+from sagemaker_byoc.spec.model import Job, ParameterRange, Tuning
 
 TUNING_JOB_NAME_MAX = 32
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from spec.schema import job_schema
+from sagemaker_byoc.spec.schema import job_schema
 
 
 @cache

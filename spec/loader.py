@@ -9,15 +9,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from spec.defaults import channel_default, default
-from spec.diagnostics import Diagnostic, SpecError
-from spec.durations import seconds
-from spec.model import (
+from sagemaker_byoc.spec.defaults import channel_default, default
+from sagemaker_byoc.spec.diagnostics import Diagnostic, SpecError
+from sagemaker_byoc.spec.durations import seconds
+from sagemaker_byoc.spec.model import (
     Channel, Checkpoints, Distribution, Image, InstanceGroup, Job, Limits, Metric, Network, Output, ParameterRange, Resources, Tuning,
 )
-from spec.schema import schema_diagnostics
-from spec.semantics import semantic_diagnostics
-from spec.source import Source, read_source
+from sagemaker_byoc.spec.schema import schema_diagnostics
+from sagemaker_byoc.spec.semantics import semantic_diagnostics
+from sagemaker_byoc.spec.source import Source, read_source
 
 
 def load_job(path: Path | str) -> tuple[Job, list[Diagnostic]]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spec.source import Source
+from sagemaker_byoc.spec.source import Source
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,15 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
-from compiler import escape
-from compiler.build_inputs import DEFAULT_OUTPUT_DIR, IGNORED_DIRS, IGNORED_SUFFIXES, LOCAL_RUNS_DIR
-from spec import secrets
-from spec.code_tree import tree_problems
-from spec.diagnostics import Diagnostic
-from spec.distribution_hyperparameters import DISTRIBUTION_HYPERPARAMETERS
-from spec.durations import describe
-from spec.model import Job
-from spec.tuning import tuning_diagnostics
+from sagemaker_byoc.compiler import escape
+from sagemaker_byoc.compiler.build_inputs import DEFAULT_OUTPUT_DIR, IGNORED_DIRS, IGNORED_SUFFIXES, LOCAL_RUNS_DIR
+from sagemaker_byoc.spec import secrets
+from sagemaker_byoc.spec.code_tree import tree_problems
+from sagemaker_byoc.spec.diagnostics import Diagnostic
+from sagemaker_byoc.spec.distribution_hyperparameters import DISTRIBUTION_HYPERPARAMETERS
+from sagemaker_byoc.spec.durations import describe
+from sagemaker_byoc.spec.model import Job
+from sagemaker_byoc.spec.tuning import tuning_diagnostics
 
 HYPERPARAMETER_VALUE_MAX = 2500  # characters of the JSON-encoded value (API model limit)
 MAX_TREE_PROBLEMS = 5  # code-tree entries reported one by one

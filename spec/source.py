@@ -29,8 +29,8 @@ from ruamel.yaml.events import (
     SequenceStartEvent,
 )
 
-from spec import yaml_core
-from spec.diagnostics import Diagnostic, SpecError, pointer_of
+from sagemaker_byoc.spec import yaml_core
+from sagemaker_byoc.spec.diagnostics import Diagnostic, SpecError, pointer_of
 
 Path_ = tuple[str | int, ...]
 

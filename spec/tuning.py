@@ -15,8 +15,8 @@ import json
 import math
 from typing import Iterator
 
-from spec.diagnostics import Diagnostic
-from spec.model import Job, Tuning
+from sagemaker_byoc.spec.diagnostics import Diagnostic
+from sagemaker_byoc.spec.model import Job, Tuning
 
 MAX_TUNED = 30  # ParameterRanges: "the sum of the number of hyperparameters for all the ranges"
 MAX_HYPERPARAMETERS = 100  # static + tuned, the service's own included

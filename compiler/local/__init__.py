@@ -1,10 +1,10 @@
-"""Running a job on this machine as SageMaker would run it: `python -m compiler run-local`.
+"""Running a job on this machine as SageMaker would run it: `sagemaker-byoc run-local`.
 
 The run gets a directory laid out like /opt/ml, the config files a training job receives, and
 the generated `train` shim; see docs/run-local.md.
 """
 
-from compiler.local.overrides import OverrideError, parse_overrides
-from compiler.local.session import EXIT_SKIPPED, LocalOptions, LocalRunError, run_local
+from sagemaker_byoc.compiler.local.overrides import OverrideError, parse_overrides
+from sagemaker_byoc.compiler.local.session import EXIT_SKIPPED, LocalOptions, LocalRunError, run_local
 
 __all__ = ["EXIT_SKIPPED", "LocalOptions", "LocalRunError", "OverrideError", "parse_overrides", "run_local"]

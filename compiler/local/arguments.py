@@ -7,9 +7,9 @@ import math
 import sys
 from pathlib import Path
 
-from compiler.local.overrides import OverrideError, parse_overrides
-from compiler.local.session import EXIT_INVALID, LocalOptions, LocalRunError, run_local
-from compiler.local.trials import run_trials
+from sagemaker_byoc.compiler.local.overrides import OverrideError, parse_overrides
+from sagemaker_byoc.compiler.local.session import EXIT_INVALID, LocalOptions, LocalRunError, run_local
+from sagemaker_byoc.compiler.local.trials import run_trials
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

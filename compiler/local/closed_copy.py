@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from spec.code_tree import Skip, entries, tree_problems
+from sagemaker_byoc.spec.code_tree import Skip, entries, tree_problems
 
 __all__ = ["copy_closed_tree", "tree_problems"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from spec.distribution_hyperparameters import DISTRIBUTION_INSTANCE_GROUPS
+from sagemaker_byoc.spec.distribution_hyperparameters import DISTRIBUTION_INSTANCE_GROUPS
 
 CURRENT_HOST = "algo-1"
 GROUP_NAME = "homogeneousCluster"

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from compiler.build_inputs import LOCAL_RUNS_DIR
-from compiler.local import config_files
-from compiler.local.closed_copy import copy_closed_tree, tree_problems
-from compiler.local.paths import container_path
-from spec.model import Channel, Job
+from sagemaker_byoc.compiler.build_inputs import LOCAL_RUNS_DIR
+from sagemaker_byoc.compiler.local import config_files
+from sagemaker_byoc.compiler.local.closed_copy import copy_closed_tree, tree_problems
+from sagemaker_byoc.compiler.local.paths import container_path
+from sagemaker_byoc.spec.model import Channel, Job
 
 LOCAL_DIR = LOCAL_RUNS_DIR
 TOOL_DIR = ".run"

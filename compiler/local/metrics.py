@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from spec.model import Metric
+from sagemaker_byoc.spec.model import Metric
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compiler.pipeline import Compiled, default_out_dir, render_or_report
-from spec import Diagnostic, SpecError
-from spec.loader import build_job
-from spec.request_rules import check_request
-from spec.schema import schema_diagnostics
-from spec.semantics import semantic_diagnostics
-from spec.source import SHIM_DEPTH, YamlError, parse_yaml, read_source
+from sagemaker_byoc.compiler.pipeline import Compiled, default_out_dir, render_or_report
+from sagemaker_byoc.spec import Diagnostic, SpecError
+from sagemaker_byoc.spec.loader import build_job
+from sagemaker_byoc.spec.request_rules import check_request
+from sagemaker_byoc.spec.schema import schema_diagnostics
+from sagemaker_byoc.spec.semantics import semantic_diagnostics
+from sagemaker_byoc.spec.source import SHIM_DEPTH, YamlError, parse_yaml, read_source
 
 
 class OverrideError(ValueError):

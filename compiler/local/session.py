@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from compiler.local import docker, requires
-from compiler.local.layout import (
+from sagemaker_byoc.compiler.local import docker, requires
+from sagemaker_byoc.compiler.local.layout import (
     LOCAL_DIR,
     LayoutError,
     RunTree,
@@ -30,16 +30,16 @@ from compiler.local.layout import (
     missing_channels,
     new_run_dir,
 )
-from compiler.local.metrics import MetricScan
-from compiler.local.overrides import Override, compile_with_overrides
-from compiler.local.paths import container_path, localize
-from compiler.local.process import KILL_AFTER_TERM_S, run_streaming
-from compiler.local.resume import access_times_recorded, carry_checkpoints, report
-from compiler.local.summary import Outcome, print_configuration, print_resume, print_summary, read_outcome
-from compiler.output import write_artifacts
-from compiler.pipeline import Compiled
-from spec import SpecError
-from spec.model import Job
+from sagemaker_byoc.compiler.local.metrics import MetricScan
+from sagemaker_byoc.compiler.local.overrides import Override, compile_with_overrides
+from sagemaker_byoc.compiler.local.paths import container_path, localize
+from sagemaker_byoc.compiler.local.process import KILL_AFTER_TERM_S, run_streaming
+from sagemaker_byoc.compiler.local.resume import access_times_recorded, carry_checkpoints, report
+from sagemaker_byoc.compiler.local.summary import Outcome, print_configuration, print_resume, print_summary, read_outcome
+from sagemaker_byoc.compiler.output import write_artifacts
+from sagemaker_byoc.compiler.pipeline import Compiled
+from sagemaker_byoc.spec import SpecError
+from sagemaker_byoc.spec.model import Job
 
 EXIT_SUCCEEDED, EXIT_FAILED, EXIT_INVALID, EXIT_SKIPPED = 0, 1, 2, 3
 

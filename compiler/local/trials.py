@@ -18,12 +18,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from compiler.local.layout import default_run_root
-from compiler.local.metrics import extract
-from compiler.local.overrides import Override
-from compiler.local.session import EXIT_FAILED, EXIT_SUCCEEDED, LocalOptions, LocalRunError, run_local
-from compiler.pipeline import compile_job
-from spec.model import Metric, ParameterRange, Tuning
+from sagemaker_byoc.compiler.local.layout import default_run_root
+from sagemaker_byoc.compiler.local.metrics import extract
+from sagemaker_byoc.compiler.local.overrides import Override
+from sagemaker_byoc.compiler.local.session import EXIT_FAILED, EXIT_SUCCEEDED, LocalOptions, LocalRunError, run_local
+from sagemaker_byoc.compiler.pipeline import compile_job
+from sagemaker_byoc.spec.model import Metric, ParameterRange, Tuning
 
 SERVICE_OBJECTIVE_KEY = "_tuning_objective_metric"
 

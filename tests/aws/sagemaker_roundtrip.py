@@ -54,7 +54,7 @@ def example_id(path: Path) -> str:
 
 def job_region(generated_file: Path) -> str:
     """The region of the job whose generated/ holds this file."""
-    from spec import load_job
+    from sagemaker_byoc.spec import load_job
 
     job, _ = load_job(generated_file.parent.parent / "job.yaml")
     return job.region

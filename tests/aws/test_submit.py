@@ -1,4 +1,4 @@
-"""`python -m compiler submit`, run as users run it, against moto server (success, --dry-run,
+"""`sagemaker-byoc submit`, run as users run it, against moto server (success, --dry-run,
 --wait) and against a tiny scripted SageMaker on 127.0.0.1 for the answers moto never gives
 (quota and name errors, access denied, throttling, a failing job)."""
 
@@ -19,8 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler.pipeline import compile_job
-from compiler.submit import NAME_MAX, Progress, explain, unique_job_name
+from sagemaker_byoc.compiler.pipeline import compile_job
+from sagemaker_byoc.compiler.submit import NAME_MAX, Progress, explain, unique_job_name
 from tests.aws.moto_env import closed_port, isolated_env
 from tests.aws.sagemaker_roundtrip import JOB_NAME, REPO_ROOT, example_id, example_requests, load_request, round_trip_differences
 
@@ -30,7 +30,7 @@ STAMPED_NAME = re.compile(r"(?P<base>.+)-(?P<stamp>\d{14})")
 
 def submit(job: Path, env: dict[str, str], *options: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "compiler", "submit", str(job), *options],
+        [sys.executable, "-m", "sagemaker_byoc", "submit", str(job), *options],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
 

@@ -1,4 +1,4 @@
-"""`python -m compiler submit --tune`, run as users run it: against moto server (create, describe,
+"""`sagemaker-byoc submit --tune`, run as users run it: against moto server (create, describe,
 --dry-run) and against the scripted SageMaker of test_submit.py for a tuning job in progress,
 one that fails, and a name that is taken."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 
-from compiler.pipeline import compile_job
+from sagemaker_byoc.compiler.pipeline import compile_job
 from tests.aws.sagemaker_roundtrip import REPO_ROOT
 from tests.aws.test_submit import error, printed, scripted_sagemaker, submit  # noqa: F401 (fixture)
 from tests.compiler.jobs import make_job

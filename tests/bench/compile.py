@@ -29,8 +29,8 @@ JOBS = 100
 MANY = """
 import sys
 from pathlib import Path
-from compiler.output import write_artifacts
-from compiler.pipeline import compile_job
+from sagemaker_byoc.compiler.output import write_artifacts
+from sagemaker_byoc.compiler.pipeline import compile_job
 for job in sys.argv[1:]:
     compiled = compile_job(Path(job))
     write_artifacts(compiled.rendered.artifacts, compiled.out_dir)
@@ -72,14 +72,14 @@ def main() -> None:
             jobs.append(str(copy / "job.yaml"))
         floor = median_ms([sys.executable, "-c", "pass"])
         imports = median_ms([sys.executable, "-c", "import compiler.pipeline, compiler.output"])
-        one = median_ms([sys.executable, "-m", "compiler", "compile", jobs[0]])
+        one = median_ms([sys.executable, "-m", "sagemaker_byoc", "compile", jobs[0]])
         many = median_ms([sys.executable, "-c", MANY, *jobs])
         bomb = Path(scratch) / "bomb" / "job.yaml"
         bomb.parent.mkdir()
         bomb.write_text(ALIAS_BOMB)
-        bomb_ms, bomb_kib = refusal_ms_and_peak_kib([sys.executable, "-m", "compiler", "validate", str(bomb)])
+        bomb_ms, bomb_kib = refusal_ms_and_peak_kib([sys.executable, "-m", "sagemaker_byoc", "validate", str(bomb)])
         missing = str(Path(scratch) / "missing.yaml")
-        _, valid_kib = refusal_ms_and_peak_kib([sys.executable, "-m", "compiler", "validate", missing])
+        _, valid_kib = refusal_ms_and_peak_kib([sys.executable, "-m", "sagemaker_byoc", "validate", missing])
     print(f"bench-compile: median of {ROUNDS} runs each, {sys.version.split()[0]}")
     print(f"  python -c pass (floor)             {floor:8.1f} ms")
     print(f"  import the compiler                {imports:8.1f} ms")

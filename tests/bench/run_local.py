@@ -38,7 +38,7 @@ def median_ms(samples: list[float]) -> float:
 
 def whole_runs(scratch: Path) -> list[float]:
     return [
-        timed([sys.executable, "-m", "compiler", "run-local", JOB, "--workdir", str(scratch / f"run{i}")]) for i in range(ROUNDS)
+        timed([sys.executable, "-m", "sagemaker_byoc", "run-local", JOB, "--workdir", str(scratch / f"run{i}")]) for i in range(ROUNDS)
     ]
 
 
@@ -115,7 +115,7 @@ def stderr_stress(scratch: Path) -> tuple[str, list[tuple[str, tuple[float, floa
     for index, (label, body) in enumerate(STDERR_CASES):
         job = stress_job(scratch, f"stress{index}", body)
         whole_dir = scratch / f"stress{index}-run"
-        whole = measured([sys.executable, "-m", "compiler", "run-local", str(job), "--workdir", str(whole_dir)], REPO, env)
+        whole = measured([sys.executable, "-m", "sagemaker_byoc", "run-local", str(job), "--workdir", str(whole_dir)], REPO, env)
         base = whole_dir.resolve()
         shim_env = {k: v for k, v in env.items() if not k.startswith(("SM_", "SAGEMAKER_", "TRAIN"))}
         shim_env.update(
@@ -132,7 +132,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         floor = median_ms([timed([sys.executable, "-c", "pass"]) for _ in range(ROUNDS)])
-        validate = median_ms([timed([sys.executable, "-m", "compiler", "validate", JOB]) for _ in range(ROUNDS)])
+        validate = median_ms([timed([sys.executable, "-m", "sagemaker_byoc", "validate", JOB]) for _ in range(ROUNDS)])
         whole = median_ms(whole_runs(scratch))
         base = (scratch / "run0").resolve()
         shim = median_ms(train_runs(base, str(base / ".run" / "train")))

@@ -56,7 +56,7 @@ def with_lines(*lines: str) -> str:
 
 def run_compiler(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "compiler", *map(str, args)],
+        [sys.executable, "-m", "sagemaker_byoc", *map(str, args)],
         cwd=cwd,
         env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
         capture_output=True,

@@ -6,8 +6,8 @@ import fnmatch
 
 import pytest
 
-from compiler.build_context import render_dockerignore
-from compiler.escape import dockerignore_literal as dockerignore_path
+from sagemaker_byoc.compiler.build_context import render_dockerignore
+from sagemaker_byoc.compiler.escape import dockerignore_literal as dockerignore_path
 
 
 def _matches(pattern: str, path: str) -> bool:

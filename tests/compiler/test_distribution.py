@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from compiler.local.config_files import resource_config
-from spec import SpecError, load_job
+from sagemaker_byoc.compiler.local.config_files import resource_config
+from sagemaker_byoc.spec import SpecError, load_job
 from tests.compiler.jobs import MINIMAL, make_job, run_compiler, with_lines
 
 GROUPS = """\

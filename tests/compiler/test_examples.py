@@ -13,8 +13,8 @@ import botocore.session
 import pytest
 from botocore.validate import validate_parameters
 
-from compiler.pipeline import compile_job
-from spec import load_job
+from sagemaker_byoc.compiler.pipeline import compile_job
+from sagemaker_byoc.spec import load_job
 from tests.compiler.jobs import EXAMPLES, REPO, run_compiler
 
 BIN = Path(sys.executable).parent

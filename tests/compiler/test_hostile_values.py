@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compiler import escape
-from compiler.render import _templates
+from sagemaker_byoc.compiler import escape
+from sagemaker_byoc.compiler.render import _templates
 from tests.compiler.docker_words import docker_word
 from tests.compiler.jobs import MINIMAL, make_job, run_compiler
 

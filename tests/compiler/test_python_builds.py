@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from compiler.base_images import PYTHON_PATCH
-from compiler.pipeline import compile_job
-from compiler.python_builds import BUILDS
+from sagemaker_byoc.compiler.base_images import PYTHON_PATCH
+from sagemaker_byoc.compiler.pipeline import compile_job
+from sagemaker_byoc.compiler.python_builds import BUILDS
 
 from .jobs import MINIMAL, make_job
 

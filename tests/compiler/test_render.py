@@ -11,10 +11,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler import output
-from compiler.pipeline import compile_job
-from compiler.request import encode_hyperparameter
-from spec.durations import describe, seconds
+from sagemaker_byoc.compiler import output
+from sagemaker_byoc.compiler.pipeline import compile_job
+from sagemaker_byoc.compiler.request import encode_hyperparameter
+from sagemaker_byoc.spec.durations import describe, seconds
 from tests.compiler.jobs import MINIMAL, REPO, make_job, run_compiler, with_lines
 
 FULL = with_lines(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from spec.secrets import SHAPES, secret_name
+from sagemaker_byoc.spec.secrets import SHAPES, secret_name
 from tests.compiler.jobs import MINIMAL, make_job, run_compiler, with_lines
 from tests.compiler.test_semantics import findings
 

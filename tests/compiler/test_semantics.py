@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from spec import SpecError, load_job
+from sagemaker_byoc.spec import SpecError, load_job
 from tests.compiler.jobs import MINIMAL, make_job, with_lines
 
 
@@ -147,7 +147,7 @@ def test_request_rules_report_at_the_job_yaml_line(tmp_path):
     """API limits the schema leaves to the request checker still point into job.yaml."""
     errors, _ = findings(tmp_path, with_lines("limits: {max_runtime: 29d}"))
     assert errors == []  # load_job alone does not see the request ...
-    from compiler.pipeline import compile_job  # ... the pipeline does
+    from sagemaker_byoc.compiler.pipeline import compile_job  # ... the pipeline does
 
     with pytest.raises(SpecError) as raised:
         compile_job(tmp_path / "job.yaml")

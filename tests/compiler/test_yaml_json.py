@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from spec.diagnostics import SpecError
-from spec.source import ALIAS_EXPANSION_LIMIT, DOCUMENT_DEPTH, SHIM_DEPTH, read_source
+from sagemaker_byoc.spec.diagnostics import SpecError
+from sagemaker_byoc.spec.source import ALIAS_EXPANSION_LIMIT, DOCUMENT_DEPTH, SHIM_DEPTH, read_source
 from tests.compiler.jobs import REPO, make_job, run_compiler, with_lines
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from compiler.build_inputs import code_files
-from compiler.output import write_artifacts
-from compiler.pipeline import compile_job
+from sagemaker_byoc.compiler.build_inputs import code_files
+from sagemaker_byoc.compiler.output import write_artifacts
+from sagemaker_byoc.compiler.pipeline import compile_job
 from tests.image import engine
 from tests.tools import require_tool
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from compiler.local.docker import Engine
-from compiler.local.layout import build_tree
-from compiler.output import write_artifacts
-from compiler.pipeline import Compiled, compile_job
+from sagemaker_byoc.compiler.local.docker import Engine
+from sagemaker_byoc.compiler.local.layout import build_tree
+from sagemaker_byoc.compiler.output import write_artifacts
+from sagemaker_byoc.compiler.pipeline import Compiled, compile_job
 from tests.image import engine
 from tests.image.conftest import BASE_PROPERTY
 from tests.local.jobs import job_document, write_job

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from compiler.base_images import choose_base
-from compiler.local.docker import image_tag
-from compiler.pipeline import compile_job
+from sagemaker_byoc.compiler.base_images import choose_base
+from sagemaker_byoc.compiler.local.docker import image_tag
+from sagemaker_byoc.compiler.pipeline import compile_job
 from tests.image import engine
 from tests.image.conftest import BASE_PROPERTY
 from tests.tools import require_tool
@@ -54,7 +54,7 @@ def copy_job(example: Path, target: Path) -> Path:
 def run_local_docker(job: Path, run_dir: Path, bin_dir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     env = {**engine.environment(), "PATH": buildah_only_path(bin_dir)}
     return subprocess.run(
-        [sys.executable, "-m", "compiler", "run-local", str(job), "--docker", "--workdir", str(run_dir), *extra],
+        [sys.executable, "-m", "sagemaker_byoc", "run-local", str(job), "--docker", "--workdir", str(run_dir), *extra],
         cwd=REPO,
         env=env,
         stdin=subprocess.DEVNULL,

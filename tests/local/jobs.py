@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compiler.local import LocalOptions, run_local
+from sagemaker_byoc.compiler.local import LocalOptions, run_local
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,11 +78,11 @@ class CliResult:
 
 
 def run_cli(*args: str, cwd: Path = REPO_ROOT, env: dict[str, str] | None = None, timeout: float = 300) -> CliResult:
-    """`python -m compiler ARGS` in a fresh interpreter, as make runs it, from any directory."""
+    """`python -m sagemaker_byoc ARGS` in a fresh interpreter, as make runs it, from any directory."""
     env = dict(env if env is not None else os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     completed = subprocess.run(
-        [sys.executable, "-m", "compiler", *args],
+        [sys.executable, "-m", "sagemaker_byoc", *args],
         check=False,
         cwd=cwd,
         env=env,

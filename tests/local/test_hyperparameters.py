@@ -11,9 +11,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compiler.local import LocalOptions, parse_overrides
-from compiler.pipeline import compile_job
-from spec.secrets import secret_name
+from sagemaker_byoc.compiler.local import LocalOptions, parse_overrides
+from sagemaker_byoc.compiler.pipeline import compile_job
+from sagemaker_byoc.spec.secrets import secret_name
 
 from . import contract
 from .jobs import job_document, read_dump, run_cli, run_in_process, write_job

@@ -9,8 +9,8 @@ import stat
 import time
 from pathlib import Path
 
-from compiler.local import LocalOptions
-from compiler.local.resume import access_times_recorded
+from sagemaker_byoc.compiler.local import LocalOptions
+from sagemaker_byoc.compiler.local.resume import access_times_recorded
 
 from .jobs import job_document, run_cli, run_in_process, write_job
 

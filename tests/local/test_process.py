@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from compiler.local import process
-from compiler.local.process import MAX_LINE_BYTES, run_streaming
+from sagemaker_byoc.compiler.local import process
+from sagemaker_byoc.compiler.local.process import MAX_LINE_BYTES, run_streaming
 
 from .jobs import REPO_ROOT, job_document, write_job
 
@@ -135,7 +135,7 @@ def test_ctrl_c_sends_sigterm_and_leaves_nothing_running(tmp_path: Path):
     run_dir = tmp_path / "run"
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     process = subprocess.Popen(
-        [sys.executable, "-m", "compiler", "run-local", str(job), "--workdir", str(run_dir)],
+        [sys.executable, "-m", "sagemaker_byoc", "run-local", str(job), "--workdir", str(run_dir)],
         cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # Python installs its handler
     )

@@ -11,8 +11,8 @@ import sys
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compiler.local.trials import draw
-from spec.model import ParameterRange
+from sagemaker_byoc.compiler.local.trials import draw
+from sagemaker_byoc.spec.model import ParameterRange
 from tests.compiler.jobs import REPO, make_job
 
 EXAMPLE = REPO / "examples" / "tuning"
@@ -20,7 +20,7 @@ TRIAL_LINE = re.compile(r"  trial (\d): lr=(\S+) epochs=(\d+) optimizer=\"(\w+)\
 
 
 def run_local(job, *options):
-    return subprocess.run([sys.executable, "-m", "compiler", "run-local", str(job), *map(str, options)],
+    return subprocess.run([sys.executable, "-m", "sagemaker_byoc", "run-local", str(job), *map(str, options)],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
 
 

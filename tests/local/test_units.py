@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from compiler.local import OverrideError, parse_overrides
-from compiler.local.metrics import extract
-from compiler.local.paths import localize
-from spec.model import Metric
+from sagemaker_byoc.compiler.local import OverrideError, parse_overrides
+from sagemaker_byoc.compiler.local.metrics import extract
+from sagemaker_byoc.compiler.local.paths import localize
+from sagemaker_byoc.spec.model import Metric
 
 
 def test_metrics_count_matches_keep_the_last_value_and_flag_non_numbers():

@@ -594,7 +594,7 @@ def test_the_banner_shows_the_aggregates_when_nothing_is_secret(tmp_path: Path) 
 
 def test_the_banner_masks_exactly_what_job_yaml_refuses(tmp_path: Path) -> None:
     """The shim's rules against spec/secrets.py over the corpus of the compiler's tests."""
-    from spec.secrets import findings
+    from sagemaker_byoc.spec.secrets import findings
     from tests.compiler import test_secrets as corpus
 
     cases: list[tuple[str, object]] = [("note", value) for value, _ in corpus.SHAPED]
@@ -683,7 +683,7 @@ _VALUES = st.one_of(
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cases=st.lists(st.tuples(_NAMES, _VALUES), min_size=1, max_size=30))
 def test_the_banner_masks_exactly_what_job_yaml_refuses_for_drawn_names_and_values(cases, tmp_path_factory) -> None:
-    from spec.secrets import findings
+    from sagemaker_byoc.spec.secrets import findings
 
     job = Job(hyperparameters={f"case{index}": json.dumps({name: value}) for index, (name, value) in enumerate(cases)})
     outcome = harness.run_shim(job, tmp_path_factory.mktemp("banner"))

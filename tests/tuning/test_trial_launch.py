@@ -13,7 +13,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compiler.pipeline import compile_job
+from sagemaker_byoc.compiler.pipeline import compile_job
 from tests.compiler.jobs import make_job, with_lines, yaml_json
 from tests.shim import harness
 from tests.shim.conftest import require_oracle

@@ -13,10 +13,10 @@ from botocore.validate import ParamValidator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler.pipeline import compile_job
-from compiler.render import TUNING_REQUEST_FILE
-from compiler.tuning_request import plain_decimal, tuning_job_name
-from spec import SpecError, service_model
+from sagemaker_byoc.compiler.pipeline import compile_job
+from sagemaker_byoc.compiler.render import TUNING_REQUEST_FILE
+from sagemaker_byoc.compiler.tuning_request import plain_decimal, tuning_job_name
+from sagemaker_byoc.spec import SpecError, service_model
 from tests.compiler.jobs import REPO, make_job, run_compiler, with_lines
 
 EXAMPLE = REPO / "examples" / "tuning" / "job.yaml"
