@@ -13,11 +13,13 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from sagemaker_byoc.compiler import submit
+from sagemaker_byoc.compiler import starter, submit
+from sagemaker_byoc.compiler.explain import explain
 from sagemaker_byoc.compiler.local import arguments as local_arguments
 from sagemaker_byoc.compiler.output import OutputError, differences, write_artifacts
 from sagemaker_byoc.compiler.pipeline import Compiled, compile_job
 from sagemaker_byoc.spec import Diagnostic, SpecError
+from sagemaker_byoc.spec.schema import SCHEMA_PATH
 
 EXIT_OK, EXIT_DRIFT, EXIT_INVALID = 0, 1, 2
 
@@ -33,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     except OutputError as error:
         print(f"{args.job}: error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except starter.StarterError as error:
+        print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
         return 130
@@ -76,6 +81,40 @@ def submit_command(args: argparse.Namespace) -> int:
     return submit.run(_compile(args), args)
 
 
+def explain_command(args: argparse.Namespace) -> int:
+    compiled = _compile(args)
+    job = compiled.job
+    for line in explain(compiled.rendered.request, job.source, args.job):
+        print(line)
+    return EXIT_OK
+
+
+def init_command(args: argparse.Namespace) -> int:
+    directory = Path(args.directory)
+    name = starter.job_name_for(directory, args.name)
+    variant = starter.Variant(gpu=args.gpu, distributed=args.distributed, tuning=args.tuning)
+    starter.write_starter(directory, starter.starter_files(name, variant))
+    job = directory / "job.yaml"
+    print(f"wrote a starter job {name} to {directory}; next:")
+    print(f"  sagemaker-byoc run-local {job}")
+    print(f"  sagemaker-byoc compile {job}")
+    return EXIT_OK
+
+
+def schema_command(args: argparse.Namespace) -> int:
+    if args.out is None:
+        sys.stdout.write(SCHEMA_PATH.read_text())
+        return EXIT_OK
+    out = Path(args.out)
+    try:
+        out.write_bytes(SCHEMA_PATH.read_bytes())
+    except OSError as error:
+        print(f"error: cannot write {out}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
 def _compile(args: argparse.Namespace) -> Compiled:
     compiled = compile_job(Path(args.job), Path(args.out) if getattr(args, "out", None) else None)
     _print_warnings(compiled.job.path, compiled.warnings)
@@ -102,6 +141,19 @@ def _parser() -> argparse.ArgumentParser:
     command("compile", compile_command, "render Dockerfile, train, build_and_push.sh and create_training_job.json")
     command("check", check_command, "exit 1 with a diff if the artifacts in OUT differ from a fresh render")
     command("validate", validate_command, "check JOB and report every problem; write nothing", out=False)
+    command("explain", explain_command, "every field of the request JOB renders, and where its value came from", out=False)
     local_arguments.add_arguments(command("run-local", run_local_command, "run JOB on this machine as SageMaker would, in a directory laid out like /opt/ml", out=False))
     submit.add_arguments(command("submit", submit_command, "validate and compile JOB, then start it on SageMaker as <name>-<UTC timestamp>", out=False))
+
+    init = commands.add_parser("init", help="write a starter job into DIR", description=starter.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    init.add_argument("directory", metavar="DIR", help="a new or empty folder")
+    init.add_argument("--name", help="the job's name (default: made from DIR's name)")
+    init.add_argument("--gpu", action="store_true", help="a CUDA image on a GPU instance, with PyTorch")
+    init.add_argument("--distributed", action="store_true", help="PyTorch DDP under torchrun on two instances")
+    init.add_argument("--tuning", action="store_true", help="add a hyperparameter tuning job over lr and epochs")
+    init.set_defaults(command=init_command, job=None)
+
+    schema = commands.add_parser("schema", help="print job.yaml's JSON Schema, or write it to a file for editors")
+    schema.add_argument("-o", "--out", metavar="FILE", help="write it here instead of standard output")
+    schema.set_defaults(command=schema_command, job=None)
     return parser

@@ -1,7 +1,9 @@
 """The CreateTrainingJob request, built as data from the job model.
 
 Alongside the request, `origins` maps each request path to the job.yaml node it came from, so a
-violation found in the request can be reported at the line of job.yaml that caused it.
+violation found in the request can be reported at the line of job.yaml that caused it, and
+`rules` says how a value was derived where it is not that node's value as written (`explain`
+shows both).
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ SpecPath = tuple[str | int, ...]
 class Request:
     body: dict[str, Any] = field(default_factory=dict)
     origins: dict[RequestPath, SpecPath] = field(default_factory=dict)
+    rules: dict[RequestPath, str] = field(default_factory=dict)
 
-    def set(self, path: RequestPath, value: Any, origin: SpecPath) -> None:
+    def set(self, path: RequestPath, value: Any, origin: SpecPath, rule: str | None = None) -> None:
         """Place a value at a request path, creating the structures on the way."""
         node: Any = self.body
         for key, following in zip(path, path[1:]):
@@ -43,6 +46,8 @@ class Request:
                 node.append(None)
         node[path[-1]] = value
         self.origins[path] = origin
+        if rule is not None:
+            self.rules[path] = rule
 
     def origin(self, path: RequestPath) -> SpecPath:
         """The job.yaml node behind a request path (the closest one recorded)."""
@@ -56,6 +61,9 @@ def encode_hyperparameter(value: Any) -> str:
     decoded by the toolkit and the shim with json.loads ('adam' becomes '"adam"')."""
     return json.dumps(value)
 
+
+JSON_ENCODED = "JSON-encoded, as the SDK's estimators do"
+IN_SECONDS = "a duration, in seconds"
 
 # The job.yaml section behind each top-level request member, for violations of the member as a
 # whole (a missing required field inside it, say).
@@ -77,11 +85,11 @@ _SECTIONS: dict[str, SpecPath] = {
 def build_request(job: Job, image_uri: str) -> Request:
     request = Request()
     request.origins.update({(member,): section for member, section in _SECTIONS.items()})
-    request.set(("TrainingJobName",), job.name, ("name",))
+    request.set(("TrainingJobName",), job.name, ("name",), "submit appends -<UTC timestamp> to make it unique")
     request.set(("RoleArn",), job.role, ("role",))
     _algorithm(request, job, image_uri)
     for name, value in job.hyperparameters.items():
-        request.set(("HyperParameters", name), encode_hyperparameter(value), ("hyperparameters", name))
+        request.set(("HyperParameters", name), encode_hyperparameter(value), ("hyperparameters", name), JSON_ENCODED)
     _distribution(request, job)
     for index, channel in enumerate(job.inputs):
         _channel(request, index, channel)
@@ -105,9 +113,12 @@ def build_request(job: Job, image_uri: str) -> Request:
 
 
 def _algorithm(request: Request, job: Job, image_uri: str) -> None:
-    tag_origin = ("image", "tag") if job.image.tag else ("image", "repository")
-    request.set(("AlgorithmSpecification", "TrainingImage"), image_uri, tag_origin)
-    request.set(("AlgorithmSpecification", "TrainingInputMode"), "File", ("inputs",))
+    if job.image.tag:
+        origin, rule = ("image", "tag"), "<account>.dkr.ecr.<region>.amazonaws.com/<image.repository>:<image.tag>"
+    else:
+        origin, rule = ("image", "repository"), "<account>.dkr.ecr.<region>.amazonaws.com/<image.repository>:<hash of every build input>"
+    request.set(("AlgorithmSpecification", "TrainingImage"), image_uri, origin, rule)
+    request.set(("AlgorithmSpecification", "TrainingInputMode"), "File", (), "always File; a channel's mode overrides it")
     for index, metric in enumerate(job.metrics):
         request.set(("AlgorithmSpecification", "MetricDefinitions", index, "Name"), metric.name, ("metrics", index, "name"))
         request.set(("AlgorithmSpecification", "MetricDefinitions", index, "Regex"), metric.regex, ("metrics", index, "regex"))
@@ -140,16 +151,16 @@ def _distribution(request: Request, job: Job) -> None:
         return
     spec: SpecPath = ("distribution",)
     enabled = TORCH_DISTRIBUTED_ENABLED if distribution.type == "torchrun" else MPI_ENABLED
-    request.set(("HyperParameters", enabled), encode_hyperparameter(True), (*spec, "type"))
+    request.set(("HyperParameters", enabled), encode_hyperparameter(True), (*spec, "type"), "the SageMaker SDK's name for this distribution type")
     if distribution.processes_per_host is not None:
         count = encode_hyperparameter(distribution.processes_per_host)
-        request.set(("HyperParameters", MPI_PROCESSES_PER_HOST), count, (*spec, "processes_per_host"))
+        request.set(("HyperParameters", MPI_PROCESSES_PER_HOST), count, (*spec, "processes_per_host"), JSON_ENCODED)
     if distribution.mpi_options is not None:
         options = encode_hyperparameter(distribution.mpi_options)
-        request.set(("HyperParameters", MPI_CUSTOM_OPTIONS), options, (*spec, "mpi_options"))
+        request.set(("HyperParameters", MPI_CUSTOM_OPTIONS), options, (*spec, "mpi_options"), JSON_ENCODED)
     if distribution.instance_groups:
         groups = encode_hyperparameter(list(distribution.instance_groups))
-        request.set(("HyperParameters", DISTRIBUTION_INSTANCE_GROUPS), groups, (*spec, "instance_groups"))
+        request.set(("HyperParameters", DISTRIBUTION_INSTANCE_GROUPS), groups, (*spec, "instance_groups"), JSON_ENCODED)
 
 
 def _output(request: Request, job: Job) -> None:
@@ -176,16 +187,16 @@ def _resources(request: Request, job: Job) -> None:
     if resources.volume_kms_key is not None:
         request.set(("ResourceConfig", "VolumeKmsKeyId"), resources.volume_kms_key, ("resources", "volume_kms_key"))
     if resources.keep_alive is not None:
-        request.set(("ResourceConfig", "KeepAlivePeriodInSeconds"), resources.keep_alive, ("resources", "keep_alive"))
+        request.set(("ResourceConfig", "KeepAlivePeriodInSeconds"), resources.keep_alive, ("resources", "keep_alive"), IN_SECONDS)
 
 
 def _stopping(request: Request, job: Job) -> None:
     limits = job.limits
-    request.set(("StoppingCondition", "MaxRuntimeInSeconds"), limits.max_runtime, ("limits", "max_runtime"))
+    request.set(("StoppingCondition", "MaxRuntimeInSeconds"), limits.max_runtime, ("limits", "max_runtime"), IN_SECONDS)
     if job.spot and limits.max_wait is not None:
-        request.set(("StoppingCondition", "MaxWaitTimeInSeconds"), limits.max_wait, ("limits", "max_wait"))
+        request.set(("StoppingCondition", "MaxWaitTimeInSeconds"), limits.max_wait, ("limits", "max_wait"), IN_SECONDS)
     if limits.max_pending is not None:
-        request.set(("StoppingCondition", "MaxPendingTimeInSeconds"), limits.max_pending, ("limits", "max_pending"))
+        request.set(("StoppingCondition", "MaxPendingTimeInSeconds"), limits.max_pending, ("limits", "max_pending"), IN_SECONDS)
 
 
 def _network(request: Request, job: Job) -> None:
