@@ -57,8 +57,8 @@ tune: $(VENV)/.runtime ## Start a job's tuning job on SageMaker: make tune JOB=p
 	@$(PY) -m sagemaker_byoc submit --tune "$(JOB)" $(if $(WAIT),--wait) $(if $(DRY_RUN),--dry-run)
 
 .PHONY: check
-check: $(VENV)/.runtime ## Fail if any example's committed generated/ differs from a fresh render
-	@rc=0; for job in $(EXAMPLES); do $(PY) -m sagemaker_byoc check "$$job" || rc=1; done; exit $$rc
+check: $(VENV)/.runtime ## Fail if committed generated/ differs from a fresh render: make check [JOB=path/job.yaml] (default: every example)
+	@rc=0; for job in $(or $(JOB),$(EXAMPLES)); do $(PY) -m sagemaker_byoc check "$$job" $(if $(OUT),-o "$(OUT)") || rc=1; done; exit $$rc
 
 .PHONY: regen
 regen: $(VENV)/.runtime ## Re-render every example's generated/ (golden records)

@@ -7,6 +7,7 @@ import math
 import sys
 from pathlib import Path
 
+from sagemaker_byoc.compiler.local.layout import KEEP_RUNS
 from sagemaker_byoc.compiler.local.overrides import OverrideError, parse_overrides
 from sagemaker_byoc.compiler.local.session import EXIT_INVALID, LocalOptions, LocalRunError, run_local
 from sagemaker_byoc.compiler.local.trials import run_trials
@@ -50,6 +51,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="rehearse the tuning job: N runs with values drawn from tuning.ranges, each trial's objective and the best",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of --trial's draws (default: 0)")
+    parser.add_argument(
+        "--keep", type=_keep, default=KEEP_RUNS, metavar="N|all",
+        help=f"earlier runs to keep in the job's .local/; older ones are removed (default: {KEEP_RUNS})",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="show the whole banner of train, the SM_* environment included")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
             interrupt_after_s=args.interrupt_after,
             install_requirements=args.install_requirements,
             python=args.python,
+            verbose=args.verbose,
+            keep_runs=args.keep,
         )
         if args.trial is not None:
             return run_trials(options, args.trial, args.seed, sys.stdout)
@@ -71,6 +79,14 @@ def run(args: argparse.Namespace) -> int:
     except (OverrideError, LocalRunError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
+
+
+def _keep(text: str) -> int | None:
+    if text == "all":
+        return None
+    if not text.isdigit() or not text.isascii():
+        raise argparse.ArgumentTypeError(f"not a number of runs or 'all': {text!r}")
+    return int(text)
 
 
 def _seconds(text: str) -> float:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -82,8 +83,46 @@ class RunTree:
         return self.tool_dir / "log.txt"
 
 
+# The job's .local/ ignores itself, so that runs (copies of the data among them) stay out of git.
+LOCAL_GITIGNORE = "# Runs of sagemaker-byoc run-local, one folder each; not for version control.\n*\n"
+# The folders that runs make in .local/: a UTC timestamp, -N for a second run in the same second,
+# -trials for a run-local --trial.
+RUN_FOLDER = re.compile(r"[0-9]{8}T[0-9]{6}Z(-[0-9]+)?(-trials)?")
+# How many earlier runs a new run keeps in .local/ (run-local --keep).
+KEEP_RUNS = 10
+
+
 def default_run_root(job: Job) -> Path:
     return job.directory / LOCAL_DIR
+
+
+def made_run_root(job: Job) -> Path:
+    """The job's .local/, made when absent, with the .gitignore that keeps it out of git."""
+    root = default_run_root(job)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        ignore = root / ".gitignore"
+        if not os.path.lexists(ignore):
+            ignore.write_text(LOCAL_GITIGNORE)
+    except OSError as exc:
+        raise LayoutError(f"cannot create {root}: {exc.strerror or exc}") from None
+    return root
+
+
+def prune_runs(job: Job, keep: int, current: Path) -> list[Path]:
+    """Remove all but the newest `keep` earlier runs from the job's .local/ (never `current`,
+    never a folder that runs do not make); the removed folders, oldest first."""
+    root = default_run_root(job)
+    if not root.is_dir():
+        return []
+    runs = sorted(
+        entry for entry in root.iterdir()
+        if RUN_FOLDER.fullmatch(entry.name) and entry.is_dir() and not entry.is_symlink() and entry.resolve() != current.resolve()
+    )
+    removed = runs[: max(0, len(runs) - keep)]
+    for run in removed:
+        shutil.rmtree(run)
+    return removed
 
 
 def new_run_dir(job: Job, workdir: Path | None, now: float | None = None) -> Path:
@@ -95,8 +134,7 @@ def new_run_dir(job: Job, workdir: Path | None, now: float | None = None) -> Pat
     """
     if workdir is not None:
         return _claim_workdir(workdir)
-    root = default_run_root(job)
-    root.mkdir(parents=True, exist_ok=True)
+    root = made_run_root(job)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
     for attempt in range(1000):
         candidate = root / (stamp if attempt == 0 else f"{stamp}-{attempt}")

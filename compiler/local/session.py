@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from sagemaker_byoc.compiler.local import docker, requires
 from sagemaker_byoc.compiler.local.layout import (
+    KEEP_RUNS,
     LOCAL_DIR,
     LayoutError,
     RunTree,
@@ -29,6 +30,7 @@ from sagemaker_byoc.compiler.local.layout import (
     code_tree_problems,
     missing_channels,
     new_run_dir,
+    prune_runs,
 )
 from sagemaker_byoc.compiler.local.metrics import MetricScan
 from sagemaker_byoc.compiler.local.overrides import Override, compile_with_overrides
@@ -66,6 +68,8 @@ class LocalOptions:
     interrupt_after_s: float | None = None
     install_requirements: bool = False
     python: str | None = None  # the entry point's interpreter (SM_PYTHON); default python3
+    verbose: bool = False  # the shim's whole banner, the environment included
+    keep_runs: int | None = KEEP_RUNS  # earlier runs kept in the job's .local/; None: all
     stop_grace_s: float = KILL_AFTER_TERM_S  # after SIGTERM, how long until SIGKILL
 
 
@@ -86,12 +90,22 @@ def run_local(options: LocalOptions, out: TextIO | None = None) -> int:
     client = _docker_client(options, compiled, out)
     run_dir = _new_run_dir(job, options)
     print(f"run directory: {run_dir}", file=out, flush=True)
+    prune_earlier_runs(job, options, run_dir, out)
     run_dir = run_dir.resolve()  # the shim runs in <run>/code: every path it gets is absolute
     _notes(job, request, options, out)
     if options.interrupt_after_s is None:
         outcome = _attempt("run", run_dir, compiled, options, client, None, out)
         return EXIT_SUCCEEDED if outcome.exit_code == 0 else EXIT_FAILED
     return _rehearse_interruption(run_dir, compiled, options, client, out)
+
+
+def prune_earlier_runs(job: Job, options: LocalOptions, current: Path, out: TextIO) -> None:
+    """Keep the job's .local/ from growing without end: runs in a --workdir are the user's."""
+    if options.workdir is not None or options.keep_runs is None:
+        return
+    removed = prune_runs(job, options.keep_runs, current)
+    if removed:
+        print(f"removed {len(removed)} earlier runs from {removed[0].parent} (keeping {options.keep_runs}; --keep N or --keep all)", file=out)
 
 
 def _rehearse_interruption(run_dir: Path, compiled: Compiled, options: LocalOptions, client: docker.Engine | None, out: TextIO) -> int:
@@ -149,7 +163,7 @@ def _attempt(
     if client is None:
         argv, env = [str(tree.shim)], _shim_environment(job, request, tree, options)
     else:
-        argv, env = _docker_run(client, job, request, tree), dict(os.environ)
+        argv, env = _docker_run(client, job, request, tree, options.verbose), dict(os.environ)
     scan = MetricScan(job.metrics)
     finished = run_streaming(
         argv, env, tree.code_dir, tree.log, terminate_after_s, kill_after_term_s=options.stop_grace_s, observe=scan.feed
@@ -182,6 +196,7 @@ def _shim_environment(job: Job, request: dict[str, Any], tree: RunTree, options:
     env["TRAINING_JOB_NAME"] = request["TrainingJobName"]
     env["SAGEMAKER_BASE_DIR"] = str(tree.base.resolve())
     env["SM_STUDIO_LOCAL_MODE"] = "true"
+    env["TRAIN_BANNER"] = "full" if options.verbose else "brief"
     if not options.install_requirements:
         # The caller's Python stands in for the image: nothing is pip-installed into it unasked.
         env["TRAIN_BAKED_CODE"] = "1"
@@ -203,10 +218,11 @@ def _put_torchrun_on_path(env: dict[str, str], python: str) -> None:
         env["PATH"] = os.pathsep.join(p for p in (str(beside.parent), env.get("PATH", "")) if p)
 
 
-def _docker_run(engine: docker.Engine, job: Job, request: dict[str, Any], tree: RunTree) -> list[str]:
+def _docker_run(engine: docker.Engine, job: Job, request: dict[str, Any], tree: RunTree, verbose: bool) -> list[str]:
     env = dict(request.get("Environment") or {})
     env["TRAINING_JOB_NAME"] = request["TrainingJobName"]
     env["SM_STUDIO_LOCAL_MODE"] = "true"
+    env["TRAIN_BANNER"] = "full" if verbose else "brief"
     mounts = []
     # input, model and output are mounted whole; a checkpoint directory elsewhere (even under
     # /opt/ml) gets its own mount.

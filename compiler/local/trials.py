@@ -18,10 +18,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from sagemaker_byoc.compiler.local.layout import default_run_root
+from sagemaker_byoc.compiler.local.layout import LayoutError, made_run_root
 from sagemaker_byoc.compiler.local.metrics import extract
 from sagemaker_byoc.compiler.local.overrides import Override
-from sagemaker_byoc.compiler.local.session import EXIT_FAILED, EXIT_SUCCEEDED, LocalOptions, LocalRunError, run_local
+from sagemaker_byoc.compiler.local.session import EXIT_FAILED, EXIT_SUCCEEDED, LocalOptions, LocalRunError, prune_earlier_runs, run_local
 from sagemaker_byoc.compiler.pipeline import compile_job
 from sagemaker_byoc.spec.model import Metric, ParameterRange, Tuning
 
@@ -56,7 +56,11 @@ def run_trials(options: LocalOptions, count: int, seed: int, out: TextIO) -> int
     if tuning is None:
         raise LocalRunError(f"{options.job_path}: --trial needs a tuning: section")
     objective = next(m for m in job.metrics if m.name == tuning.objective_metric)
-    root = options.workdir or default_run_root(job) / time.strftime("%Y%m%dT%H%M%SZ-trials", time.gmtime())
+    try:
+        root = options.workdir or made_run_root(job) / time.strftime("%Y%m%dT%H%M%SZ-trials", time.gmtime())
+    except LayoutError as exc:
+        raise LocalRunError(str(exc)) from None
+    prune_earlier_runs(job, options, root, out)
     chooser = random.Random(seed)
     trials = []
     for number in range(1, count + 1):

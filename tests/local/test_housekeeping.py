@@ -1,0 +1,114 @@
+"""What run-local leaves behind: .local/ stays out of git and keeps its newest runs only, and
+the output shows the job's own lines rather than the shim's environment banner."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from sagemaker_byoc.compiler.local import LocalOptions
+from sagemaker_byoc.compiler.local.layout import KEEP_RUNS, LOCAL_GITIGNORE
+from tests.local.jobs import REPO_ROOT, run_cli, run_in_process, write_job
+from tests.tools import require_tool
+
+
+def runs_in(job) -> list[str]:
+    return sorted(p.name for p in (job.parent / ".local").iterdir() if p.name[0].isdigit())
+
+
+def test_the_local_folder_ignores_itself_in_git(tmp_path):
+    git = shutil.which("git")
+    require_tool(git is not None, "git is not installed")
+    job = write_job(tmp_path / "job")
+    subprocess.run([git, "init", "-q", str(tmp_path / "job")], check=True)
+    status, _ = run_in_process(LocalOptions(job_path=job))
+    assert status == 0
+    assert (job.parent / ".local" / ".gitignore").read_text() == LOCAL_GITIGNORE
+    untracked = subprocess.run([git, "status", "--porcelain", "--untracked-files=all"], cwd=job.parent, capture_output=True, text=True, check=True)
+    assert ".local" not in untracked.stdout and "job.yaml" in untracked.stdout
+
+
+def test_a_gitignore_of_the_users_own_is_left_alone(tmp_path):
+    job = write_job(tmp_path / "job")
+    (job.parent / ".local").mkdir()
+    (job.parent / ".local" / ".gitignore").write_text("mine\n")
+    assert run_in_process(LocalOptions(job_path=job))[0] == 0
+    assert (job.parent / ".local" / ".gitignore").read_text() == "mine\n"
+
+
+def test_a_run_keeps_the_newest_earlier_runs_and_nothing_else_is_touched(tmp_path):
+    job = write_job(tmp_path / "job")
+    local = job.parent / ".local"
+    local.mkdir()
+    old = ["20240101T000000Z", "20240101T000000Z-1", "20240102T000000Z-trials", "20240103T000000Z"]
+    for name in old + ["mine", "docker", "20240104T000000Z.bak"]:
+        (local / name).mkdir()
+    (local / "20240105T000000Z").write_text("a file, not a run\n")
+    status, out = run_in_process(LocalOptions(job_path=job, keep_runs=2))
+    assert status == 0
+    runs = runs_in(job)
+    assert [r for r in runs if r.startswith("2024")] == ["20240102T000000Z-trials", "20240103T000000Z", "20240104T000000Z.bak", "20240105T000000Z"]
+    assert len([r for r in runs if not r.startswith("2024")]) == 1  # this run
+    assert (local / "mine").is_dir() and (local / "docker").is_dir()
+    assert f"removed 2 earlier runs from {local} (keeping 2; --keep N or --keep all)" in out
+
+
+def test_keep_zero_leaves_only_this_run_and_a_workdir_run_prunes_nothing(tmp_path):
+    job = write_job(tmp_path / "job")
+    for _ in range(2):
+        assert run_in_process(LocalOptions(job_path=job))[0] == 0
+    assert len(runs_in(job)) == 2
+    assert run_in_process(LocalOptions(job_path=job, workdir=tmp_path / "elsewhere", keep_runs=0))[0] == 0
+    assert len(runs_in(job)) == 2
+    assert run_in_process(LocalOptions(job_path=job, keep_runs=0))[0] == 0
+    assert len(runs_in(job)) == 1
+
+
+def test_keep_on_the_command_line(tmp_path):
+    job = write_job(tmp_path / "job")
+    (job.parent / ".local").mkdir()
+    for day in range(1, KEEP_RUNS + 3):
+        (job.parent / ".local" / f"202401{day:02d}T000000Z").mkdir()
+    kept_all = run_cli("run-local", str(job), "--keep", "all")
+    assert kept_all.returncode == 0 and len(runs_in(job)) == KEEP_RUNS + 3
+    default = run_cli("run-local", str(job))
+    assert default.returncode == 0, default.stderr
+    assert len(runs_in(job)) == KEEP_RUNS + 1
+    refused = run_cli("run-local", str(job), "--keep", "some")
+    assert refused.returncode == 2 and "not a number of runs or 'all': 'some'" in refused.stderr
+
+
+def test_the_banner_shows_the_command_and_leaves_the_environment_to_verbose(tmp_path):
+    job = write_job(tmp_path / "job")
+    quiet = run_cli("run-local", str(job), "--workdir", str(tmp_path / "quiet"))
+    loud = run_cli("run-local", str(job), "--workdir", str(tmp_path / "loud"), "--verbose")
+    assert quiet.returncode == loud.returncode == 0
+    for result in (quiet, loud):
+        assert "train: invoking the entry point in" in result.stderr
+        assert "  command: python3 -- train.py\n" in result.stderr
+        assert "loss: 0.125" in result.stdout
+    assert "train: environment:" not in quiet.stderr and "SM_MODEL_DIR=" not in quiet.stderr
+    assert "train: environment:" in loud.stderr and "  SM_MODEL_DIR=" in loud.stderr
+    # Only the banner is quieter: the script sees the same environment either way.
+    dumps = [(tmp_path / name / "output" / "data" / "dump.json").read_text() for name in ("quiet", "loud")]
+    assert dumps[0].replace("quiet", "X").replace('"TRAIN_BANNER": "brief", ', "") == dumps[1].replace("loud", "X").replace('"TRAIN_BANNER": "full", ', "")
+
+
+@pytest.fixture
+def make_path():
+    found = shutil.which("make")
+    require_tool(found is not None, "make is not installed")
+    return found
+
+
+def test_make_check_checks_the_job_it_is_given(tmp_path, make_path):
+    job = write_job(tmp_path / "job")
+    stale = subprocess.run([make_path, "-s", "-C", str(REPO_ROOT), "check", f"JOB={job}"], capture_output=True, text=True)
+    assert stale.returncode != 0
+    assert f"{job}: {job.parent / 'generated'} is out of date" in stale.stderr and "examples/" not in stale.stdout + stale.stderr
+    assert run_cli("compile", str(job)).returncode == 0
+    fresh = subprocess.run([make_path, "-s", "-C", str(REPO_ROOT), "check", f"JOB={job}"], capture_output=True, text=True)
+    assert fresh.returncode == 0, fresh.stderr
+    assert fresh.stdout == f"{job}: {job.parent / 'generated'} is up to date\n"
