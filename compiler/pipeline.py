@@ -13,6 +13,7 @@ from sagemaker_byoc.compiler.build_inputs import DEFAULT_OUTPUT_DIR
 from sagemaker_byoc.compiler.render import Rendered, render
 from sagemaker_byoc.spec import Diagnostic, Job, SpecError
 from sagemaker_byoc.spec.loader import load_unchecked
+from sagemaker_byoc.spec.modeline import stale_schema
 from sagemaker_byoc.spec.request_rules import check_request, check_tuning_request
 
 DEFAULT_OUT = DEFAULT_OUTPUT_DIR
@@ -36,6 +37,7 @@ def compile_job(job_path: Path, out_dir: Path | None = None) -> Compiled:
     out_dir = out_dir if out_dir is not None else default_out_dir(job_path)
     rendered = render_or_report(job, out_dir, findings)
     findings += _request_findings(job, rendered, findings)
+    findings += stale_schema(job.path)
     if any(d.severity == "error" for d in findings):
         raise SpecError(job.path, findings)
     return Compiled(job, rendered, findings, out_dir)

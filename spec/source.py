@@ -19,6 +19,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.events import (
     AliasEvent,
     DocumentStartEvent,
@@ -102,8 +103,13 @@ def parse_yaml(text: str, source: Source | None = None, max_depth: int = DOCUMEN
         mark = exc.problem_mark or exc.context_mark
         where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise YamlError(where, f"YAML syntax: {exc.problem or exc.context or 'invalid YAML'}") from None
+    except ReaderError as exc:
+        # A character YAML does not allow anywhere, comments included: at its position, in one line.
+        before = text[: exc.position]
+        where = (before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1)
+        raise YamlError(where, f"YAML syntax: the character U+{exc.character:04X} is not allowed in YAML ({exc.reason})") from None
     except YAMLError as exc:
-        raise YamlError((1, 1), f"YAML syntax: {exc}") from None
+        raise YamlError((1, 1), "YAML syntax: " + " ".join(str(exc).split())) from None
 
 
 @dataclass(eq=False)

@@ -1,0 +1,46 @@
+"""validate warns when the schema file job.yaml's modeline names for editors is missing or is
+not this tool's schema (init writes a copy; an upgrade leaves it stale)."""
+
+from __future__ import annotations
+
+from sagemaker_byoc.spec.modeline import stale_schema
+from sagemaker_byoc.spec.schema import SCHEMA_PATH
+from tests.compiler.jobs import MINIMAL, make_job, run_compiler
+
+MODELINE = "# yaml-language-server: $schema=job.schema.json\n"
+
+
+def test_a_current_copy_and_the_repositorys_own_schema_pass_silently(tmp_path):
+    job = make_job(tmp_path / "a", MODELINE + MINIMAL, files={"job.schema.json": SCHEMA_PATH.read_text()})
+    assert run_compiler("validate", job).stderr == ""
+    relative = make_job(tmp_path / "b", f"# yaml-language-server: $schema={SCHEMA_PATH}\n" + MINIMAL)
+    assert run_compiler("validate", relative).stderr == ""
+
+
+def test_a_stale_copy_is_a_warning_at_the_modeline(tmp_path):
+    job = make_job(tmp_path, MODELINE + MINIMAL, files={"job.schema.json": SCHEMA_PATH.read_text().replace('"version"', '"versio"', 1)})
+    checked = run_compiler("validate", job)
+    assert checked.returncode == 0
+    assert checked.stderr == (
+        f"{job}:1:33: warning: job.schema.json is not this sagemaker-byoc's schema: editors check job.yaml against an "
+        f"older or newer one; write it with: sagemaker-byoc schema -o {tmp_path / 'job.schema.json'}\n"
+    )
+
+
+def test_a_missing_copy_is_a_warning_and_a_url_is_not_checked(tmp_path):
+    job = make_job(tmp_path / "a", "version: 1 # first\n" + MODELINE + MINIMAL.replace("version: 1\n", ""))
+    assert run_compiler("validate", job).stderr == (
+        f"{job}:2:33: warning: the schema for editors, job.schema.json, does not exist; "
+        f"write it with: sagemaker-byoc schema -o {tmp_path / 'a' / 'job.schema.json'}\n"
+    )
+    url = make_job(tmp_path / "b", "# yaml-language-server: $schema=https://example.com/job.schema.json\n" + MINIMAL)
+    assert run_compiler("validate", url).stderr == ""
+
+
+def test_a_control_character_is_refused_by_yaml_in_one_line_and_escaped_here_anyway(tmp_path):
+    job = make_job(tmp_path, "# yaml-language-server: $schema=x\x1b[2Jy.json\n" + MINIMAL)
+    refused = run_compiler("validate", job)
+    assert refused.returncode == 2
+    assert refused.stderr == f"{job}:1:34: error: YAML syntax: the character U+001B is not allowed in YAML (special characters are not allowed)\n"
+    (warning,) = stale_schema(job)
+    assert "\x1b" not in warning.message and warning.message.startswith("the schema for editors, x\\x1b[2Jy.json, does not exist")
