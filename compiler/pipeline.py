@@ -8,9 +8,9 @@ terms.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
 
 from sagemaker_byoc.compiler import escape
 from sagemaker_byoc.compiler.build_inputs import DEFAULT_OUTPUT_DIR
@@ -18,8 +18,8 @@ from sagemaker_byoc.compiler.render import Rendered, render
 from sagemaker_byoc.spec import Diagnostic, Job, SpecError
 from sagemaker_byoc.spec.loader import build_job, load_unchecked
 from sagemaker_byoc.spec.overrides import Override, apply_overrides
-from sagemaker_byoc.spec.source import Source, read_source
 from sagemaker_byoc.spec.request_rules import check_request, check_tuning_request
+from sagemaker_byoc.spec.source import Source, read_source
 
 DEFAULT_OUT = DEFAULT_OUTPUT_DIR
 

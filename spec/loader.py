@@ -7,9 +7,10 @@ the schema's and, on the sections the schema accepted, the semantic checks'.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sagemaker_byoc.spec.defaults import channel_default, default
 from sagemaker_byoc.spec.diagnostics import Diagnostic, SpecError

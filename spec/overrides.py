@@ -41,8 +41,8 @@ def apply_overrides(source: Source, overrides: list[Override]) -> list[Diagnosti
         if override.new or override.key in known:
             hyperparameters[override.key] = override.value
         else:
-            at = ("hyperparameters",) if given is not None else ()
-            problems.append(source.diagnostic(at, _unknown(override, known), key=given is not None))
+            at = ("hyperparameters",) if "hyperparameters" in data else ()
+            problems.append(source.diagnostic(at, _unknown(override, known), key=bool(at)))
     data["hyperparameters"] = hyperparameters
     return problems
 

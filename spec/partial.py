@@ -8,7 +8,8 @@ findings are dropped, since they would follow from a value already reported as w
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, NoReturn, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NoReturn, TypeVar
 
 T = TypeVar("T")
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import os
 import re
-
-from botocore import __version__ as botocore_version
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
+
+from botocore import __version__ as botocore_version
 
 from sagemaker_byoc.compiler import escape
 from sagemaker_byoc.compiler.build_inputs import DEFAULT_OUTPUT_DIR, IGNORED_DIRS, IGNORED_SUFFIXES, LOCAL_RUNS_DIR

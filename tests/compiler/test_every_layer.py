@@ -71,8 +71,8 @@ def test_a_rule_that_reads_a_refused_section_reports_nothing(tmp_path):
     result = run_compiler("validate", job)
     assert result.returncode == 2
     assert lines_of(result.stderr, job) == [
-        "8:8: warning: tag 'latest' moves with every push: a job may run another image than the one compiled from this "
-        "job.yaml; leave tag out (a hash of the build inputs) or name a version (at /image/tag)",
+        ("8:8: warning: tag 'latest' moves with every push: a job may run another image than the one compiled from this "
+        "job.yaml; leave tag out (a hash of the build inputs) or name a version (at /image/tag)"),
         "12:7: error: spot: expected a boolean, got a string 'yes' (at /spot)",
     ]
 
@@ -108,8 +108,8 @@ def test_a_leading_zero_lost_by_yaml_is_explained(tmp_path):
     result = run_compiler("validate", job)
     assert result.returncode == 2
     assert lines_of(result.stderr, job) == [
-        '3:10: error: account: expected a string, got an integer 12345678901; quote it as written, e.g. account: "012345678901" '
-        "if it starts with 0: unquoted, YAML reads it as the number 12345678901, without its leading zeros (at /account)"
+        ('3:10: error: account: expected a string, got an integer 12345678901; quote it as written, e.g. account: "012345678901" '
+        "if it starts with 0: unquoted, YAML reads it as the number 12345678901, without its leading zeros (at /account)")
     ]
 
 
@@ -143,18 +143,18 @@ def test_regions_of_every_partition_are_known():
     [
         (
             '"0.01"',
-            '"0.01" is a string: SM_HPS gives the script the string, not a number (its command-line argument is the same '
-            "text either way); to send a number, write lr: 0.01 without quotes",
+            ('"0.01" is a string: SM_HPS gives the script the string, not a number (its command-line argument is the same '
+            "text either way); to send a number, write lr: 0.01 without quotes"),
         ),
         (
             '"1e-5"',
-            '"1e-5" is a string: SM_HPS gives the script the string, not a number (its command-line argument is 1e-5 as '
-            "written, 1e-05 as a number); to send a number, write lr: 1e-5 without quotes",
+            ('"1e-5" is a string: SM_HPS gives the script the string, not a number (its command-line argument is 1e-5 as '
+            "written, 1e-05 as a number); to send a number, write lr: 1e-5 without quotes"),
         ),
         (
             "'true'",
-            '"true" is a string: SM_HPS gives the script the string, not a boolean (its command-line argument is true; '
-            "a boolean's is True); to send a boolean, write lr: true without quotes",
+            ('"true" is a string: SM_HPS gives the script the string, not a boolean (its command-line argument is true; '
+            "a boolean's is True); to send a boolean, write lr: true without quotes"),
         ),
     ],
 )

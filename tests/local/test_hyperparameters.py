@@ -117,8 +117,8 @@ def test_an_override_of_a_hyperparameter_job_yaml_lacks_is_an_error_with_the_clo
     result = run_cli("run-local", str(job), "--workdir", str(tmp_path / "run"), "--hp", "epoch=2", "--hp", "lr=0.2")
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"{job} (with hyperparameters epoch=2 lr=0.2):{_line_of(job, 'hyperparameters')}:3: error: --hp epoch=2: no hyperparameter "
-        "'epoch' in job.yaml; did you mean 'epochs'? (--hp-new epoch=2 adds a new one) (at /hyperparameters)"
+        (f"{job} (with hyperparameters epoch=2 lr=0.2):{_line_of(job, 'hyperparameters')}:3: error: --hp epoch=2: no hyperparameter "
+        "'epoch' in job.yaml; did you mean 'epochs'? (--hp-new epoch=2 adds a new one) (at /hyperparameters)")
     ]
     assert not (tmp_path / "run").exists()
 
