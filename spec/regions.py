@@ -16,5 +16,5 @@ def known_regions() -> frozenset[str]:
 
 
 def closest_region(name: str) -> str | None:
-    close = difflib.get_close_matches(name, sorted(known_regions()), n=1, cutoff=0.75)
+    close = difflib.get_close_matches(name.lower().replace("_", "-"), sorted(known_regions()), n=1, cutoff=0.75)
     return close[0] if close else None

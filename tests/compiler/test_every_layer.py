@@ -134,6 +134,21 @@ def test_a_region_botocore_does_not_know_is_a_warning_with_the_closest(tmp_path)
     ) and "knows; did you mean 'eu-west-3'? (a newer botocore may know it) (at /region)" in result.stderr
 
 
+@pytest.mark.parametrize(("typed", "meant"), [("eu-west1", "eu-west-1"), ("US-EAST-1", "us-east-1"), ("ap_south_1", "ap-south-1"), ("us-gov-west1", "us-gov-west-1")])
+def test_a_mistyped_region_gets_the_closest_known_one(tmp_path, typed, meant):
+    job = make_job(tmp_path, MINIMAL.replace("region: us-east-1", f"region: {typed}"))
+    result = run_compiler("validate", job)
+    assert result.returncode == 2
+    assert f"4:9: error: region: '{typed}' is not valid: expected a Region code such as us-east-1; did you mean '{meant}'? (at /region)" in lines_of(result.stderr, job)
+
+
+def test_a_region_far_from_every_known_one_gets_no_suggestion(tmp_path):
+    job = make_job(tmp_path, MINIMAL.replace("region: us-east-1", "region: mars"))
+    assert lines_of(run_compiler("validate", job).stderr, job) == [
+        "4:9: error: region: 'mars' is not valid: expected a Region code such as us-east-1 (at /region)"
+    ]
+
+
 def test_regions_of_every_partition_are_known():
     assert {"us-east-1", "cn-north-1", "us-gov-west-1", "us-iso-east-1"} <= known_regions()
 
