@@ -149,3 +149,23 @@ def test_hp_new_adds_a_hyperparameter_and_a_tuned_one_needs_no_hp_new(tmp_path: 
 
 def _line_of(job: Path, key: str) -> int:
     return next(number for number, line in enumerate(job.read_text(encoding="utf-8").splitlines(), 1) if line.lstrip().startswith(f'"{key}"'))
+
+
+def test_what_the_quoted_number_warning_says_is_what_the_script_gets(tmp_path: Path):
+    """The warning for "0.01"-like strings (spec/semantics.py) against a real run: SM_HPS holds
+    a string, the argument is the text as written; a real number or boolean differs."""
+    job, _, dump = _run(tmp_path, {"q": "1e-5", "n": 1e-5, "qb": "true", "b": True, "qf": "0.01", "f": 0.01})
+    assert json.loads(dump["env"]["SM_HPS"]) == {"q": "1e-5", "n": 1e-5, "qb": "true", "b": True, "qf": "0.01", "f": 0.01}
+    arguments = dict(zip(dump["argv"][::2], dump["argv"][1::2], strict=True))
+    assert arguments == {"-q": "1e-5", "-n": "1e-05", "--qb": "true", "-b": "True", "--qf": "0.01", "-f": "0.01"}
+    result = run_cli("validate", str(job))
+    assert result.returncode == 0
+    warned = [line.split(": warning: ")[1] for line in result.stderr.splitlines()]
+    assert warned == [
+        ('"1e-5" is a string: SM_HPS gives the script the string, not a number (its command-line argument is 1e-5 as written, '
+        "1e-05 as a number); to send a number, write q: 1e-5 without quotes (at /hyperparameters/q)"),
+        ('"true" is a string: SM_HPS gives the script the string, not a boolean (its command-line argument is true; a boolean\'s '
+        "is True); to send a boolean, write qb: true without quotes (at /hyperparameters/qb)"),
+        ('"0.01" is a string: SM_HPS gives the script the string, not a number (its command-line argument is the same text '
+        "either way); to send a number, write qf: 0.01 without quotes (at /hyperparameters/qf)"),
+    ]
