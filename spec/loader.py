@@ -1,11 +1,14 @@
 """Loading a job: read the YAML, validate against the schema, build the model, check semantics.
 
-`load_job` returns a Job and its warnings, or raises SpecError carrying every error at once.
+`load_job` returns a Job and its warnings, or raises SpecError carrying every error at once:
+the schema's and, on the sections the schema accepted, the semantic checks'.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,60 +18,69 @@ from sagemaker_byoc.spec.durations import seconds
 from sagemaker_byoc.spec.model import (
     Channel, Checkpoints, Distribution, Image, InstanceGroup, Job, Limits, Metric, Network, Output, ParameterRange, Resources, Tuning,
 )
-from sagemaker_byoc.spec.schema import schema_diagnostics
+from sagemaker_byoc.spec.partial import PartialDocument, section
+from sagemaker_byoc.spec.schema import refused_sections, schema_diagnostics
 from sagemaker_byoc.spec.semantics import semantic_diagnostics
 from sagemaker_byoc.spec.source import Source, read_source
 
 
 def load_job(path: Path | str) -> tuple[Job, list[Diagnostic]]:
     """The checked job and its warnings; SpecError if anything is wrong."""
-    job, findings = load_unchecked(path)
-    if any(d.severity == "error" for d in findings):
+    job, findings, refused = load_unchecked(read_source(Path(path)))
+    if refused or any(d.severity == "error" for d in findings):
         raise SpecError(job.path, findings)
     return job, findings
 
 
-def load_unchecked(path: Path | str) -> tuple[Job, list[Diagnostic]]:
-    """The job and every semantic finding, errors included, so that a caller can add findings
-    of its own (the request's) and report all at once. SpecError only when the document
-    cannot become a model: bad YAML or a schema violation."""
-    path = Path(path)
-    source = read_source(path)
+def load_unchecked(source: Source) -> tuple[Job, list[Diagnostic], frozenset[str]]:
+    """The job, every schema and semantic finding, errors included, and the sections the schema
+    refused, so that a caller can add findings of its own (the request's) and report all at
+    once. The semantic checks run on the sections the schema accepted (spec/partial.py); a
+    refused section is UNCHECKED in the model. SpecError only when nothing can be checked:
+    the document is not a mapping."""
     problems = schema_diagnostics(source)
-    if problems:
-        raise SpecError(path, problems)
+    refused = refused_sections(source) if problems else frozenset()
+    if refused is None:
+        raise SpecError(source.path, problems)
+    if refused:
+        source = replace(source, data=PartialDocument(source.data, refused))
     job = build_job(source)
-    return job, semantic_diagnostics(job)
+    return job, problems + semantic_diagnostics(job), refused
 
 
 def build_job(source: Source) -> Job:
-    """The model of a schema-valid document, with every default filled in."""
+    """The model of a document, with every default filled in; a section the schema refused is
+    UNCHECKED (source.data is then a PartialDocument)."""
     data = source.data
+
+    def part(key: str, build: Callable[[], Any]) -> Any:
+        return section(data, key, build)
+
     return Job(
         path=source.path,
-        name=data["name"],
-        account=data["account"],
-        region=data["region"],
-        role=data["role"],
-        image=_image(data["image"]),
-        source_dir=data.get("source_dir", default("source_dir")),
-        entry_point=data["entry_point"],
-        hyperparameters=dict(data.get("hyperparameters") or {}),
-        inputs=tuple(_channel(name, value) for name, value in (data.get("inputs") or {}).items()),
-        output=_output(data["output"]),
-        resources=_resources(data.get("resources") or {}),
-        distribution=_distribution(data.get("distribution") or {}),
-        limits=_limits(data.get("limits") or {}),
-        spot=data.get("spot", default("spot")),
-        checkpoints=_checkpoints(data.get("checkpoints")),
-        environment={k: _environment_value(v) for k, v in (data.get("environment") or {}).items()},
-        metrics=tuple(Metric(m["name"], m["regex"]) for m in data.get("metrics") or []),
-        tags=dict(data.get("tags") or {}),
-        network=_network(data.get("network") or {}),
-        retry_attempts=(data.get("retry") or {}).get("max_attempts"),
-        allow_secrets=tuple(data.get("allow_secrets", ())),
+        name=part("name", lambda: data["name"]),
+        account=part("account", lambda: data["account"]),
+        region=part("region", lambda: data["region"]),
+        role=part("role", lambda: data["role"]),
+        image=part("image", lambda: _image(data["image"])),
+        source_dir=part("source_dir", lambda: data.get("source_dir", default("source_dir"))),
+        entry_point=part("entry_point", lambda: data["entry_point"]),
+        hyperparameters=part("hyperparameters", lambda: dict(data.get("hyperparameters") or {})),
+        inputs=part("inputs", lambda: tuple(_channel(name, value) for name, value in (data.get("inputs") or {}).items())),
+        output=part("output", lambda: _output(data["output"])),
+        resources=part("resources", lambda: _resources(data.get("resources") or {})),
+        distribution=part("distribution", lambda: _distribution(data.get("distribution") or {})),
+        limits=part("limits", lambda: _limits(data.get("limits") or {})),
+        spot=part("spot", lambda: data.get("spot", default("spot"))),
+        checkpoints=part("checkpoints", lambda: _checkpoints(data.get("checkpoints"))),
+        environment=part("environment", lambda: {k: _environment_value(v) for k, v in (data.get("environment") or {}).items()}),
+        metrics=part("metrics", lambda: tuple(Metric(m["name"], m["regex"]) for m in data.get("metrics") or [])),
+        tags=part("tags", lambda: dict(data.get("tags") or {})),
+        network=part("network", lambda: _network(data.get("network") or {})),
+        retry_attempts=part("retry", lambda: (data.get("retry") or {}).get("max_attempts")),
+        allow_secrets=part("allow_secrets", lambda: tuple(data.get("allow_secrets", ()))),
         source=source,
-        tuning=_tuning(data.get("tuning")),
+        tuning=part("tuning", lambda: _tuning(data.get("tuning"))),
     )
 
 

@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from sagemaker_byoc.spec.diagnostics import Diagnostic
+from sagemaker_byoc.spec.regions import closest_region
 from sagemaker_byoc.spec.source import Source
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "job.schema.json"
@@ -87,6 +88,24 @@ def schema_diagnostics(source: Source) -> list[Diagnostic]:
     return list(found.values())
 
 
+def refused_sections(source: Source) -> frozenset[str] | None:
+    """The top-level sections that a schema error concerns (a missing required one included),
+    or None when the document as a whole is refused (not a mapping): the semantic checks then
+    run on the other sections alone (spec/partial.py)."""
+    if not isinstance(source.data, dict):
+        return None
+    refused: set[str] = set()
+    for error in _validator().iter_errors(source.data):
+        path = tuple(error.absolute_path)
+        if path:
+            refused.add(str(path[0]))
+        elif error.validator == "required":
+            refused.update(k for k in error.validator_value if k not in source.data)
+        elif error.validator != "additionalProperties":
+            return None
+    return frozenset(refused)
+
+
 def _explain(error: ValidationError, source: Source) -> Iterator[Diagnostic]:
     path = tuple(error.absolute_path)
     if error.validator in ("oneOf", "anyOf"):
@@ -155,7 +174,8 @@ def _explain_constraint(error: ValidationError) -> str:
     kind, expected, value = error.validator, error.validator_value, error.instance
     if kind == "type":
         wanted = expected if isinstance(expected, list) else [expected]
-        return f"expected {' or '.join(_article(w) if w != 'object' else 'a mapping' for w in wanted)}, got {_describe(value)}"
+        found = f"expected {' or '.join(_article(w) if w != 'object' else 'a mapping' for w in wanted)}, got {_describe(value)}"
+        return found + _quoting_hint(error) if "string" in wanted else found
     if kind == "required":
         missing = [k for k in expected if k not in value]
         return f"missing required key {', '.join(_show(k) for k in missing)}"
@@ -167,7 +187,8 @@ def _explain_constraint(error: ValidationError) -> str:
         return f"must be {json.dumps(expected)}, got {_show(value)}"
     if kind == "pattern":
         hint = error.schema.get("x-pattern-hint")
-        return f"{_show(value)} is not valid: expected {hint}" if hint else f"{_show(value)} does not match {expected}"
+        found = f"{_show(value)} is not valid: expected {hint}" if hint else f"{_show(value)} does not match {expected}"
+        return found + _suggestion(error.schema.get("x-suggest"), value)
     if kind in ("minLength", "maxLength"):
         bound = "at least" if kind == "minLength" else "at most"
         return f"{_show(value)} has {len(value)} characters; {bound} {expected} allowed"
@@ -183,6 +204,34 @@ def _explain_constraint(error: ValidationError) -> str:
     if kind == "uniqueItems":
         return "items must be unique"
     return error.message
+
+
+def _quoting_hint(error: ValidationError) -> str:
+    """A number or boolean where a string belongs is usually an unquoted YAML scalar: say how
+    to quote it, and that YAML has already dropped the leading zeros of a numeric id."""
+    value, path = error.instance, list(error.absolute_path)
+    if not isinstance(value, (int, float, bool)) or not path or not isinstance(path[-1], str):
+        return ""
+    text = json.dumps(value)
+    pattern = error.schema.get("pattern")
+    if isinstance(value, int) and not isinstance(value, bool) and pattern and not ecma_pattern(pattern).search(text):
+        padded = next((z + text for z in ("0", "00", "000") if ecma_pattern(pattern).search(z + text)), None)
+        if padded is not None:
+            return (
+                f"; quote it as written, e.g. {path[-1]}: \"{padded}\" if it starts with {padded[: len(padded) - len(text)]}: "
+                f"unquoted, YAML reads it as the number {text}, without its leading zeros"
+            )
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"; quote it: {path[-1]}: \"{text}\""
+    kind = "boolean" if isinstance(value, bool) else "number"
+    return f"; quote it as written: unquoted, YAML reads it as the {kind} {text}"
+
+
+def _suggestion(kind: str | None, value: Any) -> str:
+    if kind == "region" and isinstance(value, str):
+        close = closest_region(value)
+        return f"; did you mean {_show(close)}?" if close else ""
+    return ""
 
 
 def _describe(value: Any) -> str:

@@ -13,6 +13,8 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
+from botocore import __version__ as botocore_version
+
 from sagemaker_byoc.compiler import escape
 from sagemaker_byoc.compiler.build_inputs import DEFAULT_OUTPUT_DIR, IGNORED_DIRS, IGNORED_SUFFIXES, LOCAL_RUNS_DIR
 from sagemaker_byoc.spec import secrets
@@ -21,6 +23,8 @@ from sagemaker_byoc.spec.diagnostics import Diagnostic
 from sagemaker_byoc.spec.distribution_hyperparameters import DISTRIBUTION_HYPERPARAMETERS
 from sagemaker_byoc.spec.durations import describe
 from sagemaker_byoc.spec.model import Job
+from sagemaker_byoc.spec.partial import findings_of
+from sagemaker_byoc.spec.regions import closest_region, known_regions
 from sagemaker_byoc.spec.tuning import tuning_diagnostics
 
 HYPERPARAMETER_VALUE_MAX = 2500  # characters of the JSON-encoded value (API model limit)
@@ -33,8 +37,9 @@ Rule = Callable[[Job], Iterator[Diagnostic]]
 
 
 def semantic_diagnostics(job: Job) -> list[Diagnostic]:
-    """Every finding of every rule, errors and warnings."""
-    return [finding for rule in RULES for finding in rule(job)]
+    """Every finding of every rule, errors and warnings. A rule that reads a section the schema
+    refused reports nothing: its findings would follow from an error already reported."""
+    return [finding for rule in RULES for finding in findings_of(rule, job)]
 
 
 def spot_needs_max_wait(job: Job) -> Iterator[Diagnostic]:
@@ -254,6 +259,66 @@ def distribution_is_consistent(job: Job) -> Iterator[Diagnostic]:
         )
 
 
+def region_is_known(job: Job) -> Iterator[Diagnostic]:
+    """A Region the schema's shape accepts but botocore does not list: usually a typo, but
+    possibly a Region newer than this botocore, so a warning."""
+    if job.region not in known_regions():
+        close = closest_region(job.region)
+        hint = f"did you mean {close!r}? " if close else ""
+        yield job.source.diagnostic(
+            ("region",), f"{job.region!r} is no Region that botocore {botocore_version} knows; {hint}(a newer botocore may know it)", severity="warning"
+        )
+
+
+def image_tag_is_not_moving(job: Job) -> Iterator[Diagnostic]:
+    if job.image.tag == "latest":
+        yield job.source.diagnostic(
+            ("image", "tag"),
+            "tag 'latest' moves with every push: a job may run another image than the one compiled from this job.yaml; "
+            "leave tag out (a hash of the build inputs) or name a version",
+            severity="warning",
+        )
+
+
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+
+
+def hyperparameters_are_not_quoted_numbers(job: Job) -> Iterator[Diagnostic]:
+    """A quoted number or boolean is sent as a string: the request carries "\"0.01\"", and the
+    toolkit's JSON decoding gives the script the string in SM_HPS and SM_TRAINING_ENV."""
+    for name, value in job.hyperparameters.items():
+        if not isinstance(value, str):
+            continue
+        if _JSON_NUMBER.fullmatch(value):
+            argument = str(json.loads(value))
+            same = "the same text either way" if argument == value else f"{value} as written, {argument} as a number"
+            yield job.source.diagnostic(
+                ("hyperparameters", name),
+                f"{json.dumps(value)} is a string: SM_HPS gives the script the string, not a number (its command-line argument is "
+                f"{same}); to send a number, write {name}: {value} without quotes",
+                severity="warning",
+            )
+        elif value in ("true", "false"):
+            yield job.source.diagnostic(
+                ("hyperparameters", name),
+                f"{json.dumps(value)} is a string: SM_HPS gives the script the string, not a boolean (its command-line argument is "
+                f"{value}; a boolean's is {value.capitalize()}); to send a boolean, write {name}: {value} without quotes",
+                severity="warning",
+            )
+
+
+def channel_local_paths_exist(job: Job) -> Iterator[Diagnostic]:
+    """run-local copies each channel's local: path; validate and compile warn when one is
+    missing (run-local refuses to start)."""
+    for channel in job.inputs:
+        if channel.local is not None and not (job.directory / channel.local).exists():
+            yield job.source.diagnostic(
+                ("inputs", channel.name, "local"),
+                f"channel {channel.name!r}: local path {job.directory / channel.local} does not exist; run-local needs it",
+                severity="warning",
+            )
+
+
 RULES: tuple[Rule, ...] = (
     spot_needs_max_wait,
     cuda_only_with_cuda_base,
@@ -271,6 +336,10 @@ RULES: tuple[Rule, ...] = (
     named_instance_groups_exist,
     distribution_is_consistent,
     tuning_diagnostics,
+    region_is_known,
+    image_tag_is_not_moving,
+    hyperparameters_are_not_quoted_numbers,
+    channel_local_paths_exist,
 )
 
 

@@ -21,6 +21,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override a hyperparameter for this run; VALUE is read like job.yaml (YAML or JSON); repeatable",
     )
+    parser.add_argument(
+        "--hp-new",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="like --hp, for a hyperparameter job.yaml does not name (--hp refuses one, as a likely typo); repeatable",
+    )
     parser.add_argument("--hps", metavar="'KEY=VALUE …'", help="several overrides in one string, split like a shell command line")
     parser.add_argument(
         "--workdir", metavar="DIR", help="run directory, new or empty (default: .local/<UTC timestamp>/ beside JOB)"
@@ -62,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = LocalOptions(
             job_path=Path(args.job),
-            overrides=parse_overrides(args.hp, args.hps),
+            overrides=parse_overrides(args.hp, args.hps, args.hp_new),
             workdir=Path(args.workdir) if args.workdir else None,
             allow_missing_channels=args.allow_missing_channels,
             link_data=args.link_data,

@@ -33,15 +33,15 @@ from sagemaker_byoc.compiler.local.layout import (
     prune_runs,
 )
 from sagemaker_byoc.compiler.local.metrics import MetricScan
-from sagemaker_byoc.compiler.local.overrides import Override, compile_with_overrides
 from sagemaker_byoc.compiler.local.paths import container_path, localize
 from sagemaker_byoc.compiler.local.process import KILL_AFTER_TERM_S, run_streaming
 from sagemaker_byoc.compiler.local.resume import access_times_recorded, carry_checkpoints, report
 from sagemaker_byoc.compiler.local.summary import Outcome, print_configuration, print_resume, print_summary, read_outcome
 from sagemaker_byoc.compiler.output import write_artifacts
-from sagemaker_byoc.compiler.pipeline import Compiled
+from sagemaker_byoc.compiler.pipeline import Compiled, compile_job
 from sagemaker_byoc.spec import SpecError
 from sagemaker_byoc.spec.model import Job
+from sagemaker_byoc.spec.overrides import Override
 
 EXIT_SUCCEEDED, EXIT_FAILED, EXIT_INVALID, EXIT_SKIPPED = 0, 1, 2, 3
 
@@ -75,10 +75,10 @@ class LocalOptions:
 
 def run_local(options: LocalOptions, out: TextIO | None = None) -> int:
     out = out if out is not None else sys.stdout
-    compiled = compile_with_overrides(options.job_path, options.overrides, _artifact_dir(options))
+    compiled = compile_job(options.job_path, _artifact_dir(options), options.overrides)
     job, request = compiled.job, compiled.rendered.request.body
+    _check_inputs(compiled, options.allow_missing_channels)
     _print_warnings(compiled)
-    _check_inputs(job, options.allow_missing_channels)
     skipped = _missing_requirements(job, options)
     if skipped:
         print(
@@ -236,7 +236,10 @@ def _under_mounted_folder(value: str) -> bool:
     return any(path.is_relative_to(docker.OPT_ML / folder) for folder in docker.MOUNTED_FOLDERS)
 
 
-def _check_inputs(job: Job, allow_missing: bool) -> None:
+def _check_inputs(compiled: Compiled, allow_missing: bool) -> None:
+    """What a local run needs beyond a valid job: SpecError with each problem, and the warnings
+    of the job about other nodes (a missing local: path is a warning of the job, an error here)."""
+    job = compiled.job
     problems = []
     if not allow_missing:
         for channel in missing_channels(job):
@@ -263,7 +266,8 @@ def _check_inputs(job: Job, allow_missing: bool) -> None:
             )
         )
     if problems:
-        raise SpecError(job.path, problems)
+        errors_at = {problem.pointer for problem in problems}
+        raise SpecError(job.path, problems + [w for w in compiled.warnings if w.pointer not in errors_at])
 
 
 def _missing_requirements(job: Job, options: LocalOptions) -> list[str]:

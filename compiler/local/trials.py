@@ -20,10 +20,10 @@ from typing import Any, TextIO
 
 from sagemaker_byoc.compiler.local.layout import LayoutError, made_run_root
 from sagemaker_byoc.compiler.local.metrics import extract
-from sagemaker_byoc.compiler.local.overrides import Override
 from sagemaker_byoc.compiler.local.session import EXIT_FAILED, EXIT_SUCCEEDED, LocalOptions, LocalRunError, prune_earlier_runs, run_local
 from sagemaker_byoc.compiler.pipeline import compile_job
 from sagemaker_byoc.spec.model import Metric, ParameterRange, Tuning
+from sagemaker_byoc.spec.overrides import Override
 
 SERVICE_OBJECTIVE_KEY = "_tuning_objective_metric"
 
@@ -51,7 +51,7 @@ def draw(parameter: ParameterRange, chooser: random.Random) -> Any:
 
 
 def run_trials(options: LocalOptions, count: int, seed: int, out: TextIO) -> int:
-    job = compile_job(options.job_path).job
+    job = compile_job(options.job_path, overrides=options.overrides).job
     tuning = job.tuning
     if tuning is None:
         raise LocalRunError(f"{options.job_path}: --trial needs a tuning: section")
@@ -68,7 +68,8 @@ def run_trials(options: LocalOptions, count: int, seed: int, out: TextIO) -> int
         print(f"--- trial {number} of {count}: {describe(values)} ---", file=out, flush=True)
         workdir = root / f"trial-{number}"
         overrides = [Override(name, value, f"{name}={json.dumps(value)}") for name, value in values.items()]
-        overrides.append(Override(SERVICE_OBJECTIVE_KEY, tuning.objective_metric, f"{SERVICE_OBJECTIVE_KEY}={tuning.objective_metric}"))
+        # The service adds this key of its own: new to job.yaml by design.
+        overrides.append(Override(SERVICE_OBJECTIVE_KEY, tuning.objective_metric, f"{SERVICE_OBJECTIVE_KEY}={tuning.objective_metric}", new=True))
         exit_code = run_local(replace(options, overrides=[*options.overrides, *overrides], workdir=workdir), out)
         trials.append(Trial(number, values, exit_code, objective_value(objective, workdir)))
     return report(trials, tuning, out)

@@ -212,7 +212,14 @@ def test_a_local_path_that_does_not_exist_is_a_clear_error(tmp_path: Path):
     (tmp_path / "job" / "data" / "train").rmdir()
     result = run_cli("run-local", str(job))
     assert result.returncode == 2
-    assert "channel 'train': local path" in result.stderr and "does not exist" in result.stderr
+    # An error here; the job's warning about the same node (validate's) is not repeated.
+    assert [line.split(": ", 1)[1] for line in result.stderr.splitlines()] == [
+        f"error: channel 'train': local path {tmp_path / 'job' / 'data' / 'train'} does not exist (at /inputs/train/local)"
+    ]
+    assert not (tmp_path / "job" / ".local").exists()
+    validated = run_cli("validate", str(job))
+    assert validated.returncode == 0
+    assert f"warning: channel 'train': local path {tmp_path / 'job' / 'data' / 'train'} does not exist; run-local needs it" in validated.stderr
 
 
 def _fake_docker(directory: Path, body: str) -> dict[str, str]:
