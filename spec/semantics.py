@@ -190,6 +190,42 @@ def vpc_is_complete(job: Job) -> Iterator[Diagnostic]:
         yield job.source.diagnostic(("network",), f"a VPC needs both subnets and security_groups; {missing} is empty")
 
 
+# Channel keys that describe S3 data, and so mean nothing for a mounted file system.
+_S3_ONLY_CHANNEL_KEYS = ("distribution", "data_type", "instance_groups")
+
+
+def channels_have_one_source(job: Job) -> Iterator[Diagnostic]:
+    """Each channel reads S3, FSx for Lustre or EFS: exactly one. A file system is mounted into
+    the VPC, in File mode, with the S3 settings left out."""
+    for channel in job.inputs:
+        given = job.source.data["inputs"][channel.name]
+        spec = given if isinstance(given, dict) else {"s3": given}
+        at = ("inputs", channel.name)
+        sources = [key for key in ("s3", "fsx", "efs") if key in spec]
+        if not sources:
+            yield job.source.diagnostic(at, f"channel {channel.name!r} needs one of s3, fsx or efs")
+            continue
+        if len(sources) > 1:
+            yield job.source.diagnostic((*at, sources[1]), f"channel {channel.name!r} sets {' and '.join(sources)}; set exactly one", key=True)
+            continue
+        if channel.file_system is None:
+            continue
+        kind = sources[0]
+        for key in _S3_ONLY_CHANNEL_KEYS:
+            if key in spec:
+                yield job.source.diagnostic((*at, key), f"{key} applies to S3 data only, not to a file system ({kind})", key=True)
+        if channel.mode not in (None, "File"):
+            yield job.source.diagnostic(
+                (*at, "mode"), f"a file system ({kind}) is mounted, so its channel is read in File mode; {channel.mode} streams from S3 only"
+            )
+        if not (job.network.subnets and job.network.security_groups):
+            yield job.source.diagnostic(
+                (*at, kind),
+                f"a file system ({kind}) is reached inside its VPC: set network.subnets and network.security_groups "
+                "to subnets and security groups that can reach it",
+            )
+
+
 def channel_local_paths_inside(job: Job) -> Iterator[Diagnostic]:
     for channel in job.inputs:
         if channel.local is not None and PurePosixPath(channel.local).is_absolute():
@@ -266,6 +302,7 @@ RULES: tuple[Rule, ...] = (
     metric_regexes_compile,
     metric_names_unique,
     vpc_is_complete,
+    channels_have_one_source,
     channel_local_paths_inside,
     instance_groups_replace_type_and_count,
     named_instance_groups_exist,
