@@ -14,7 +14,7 @@ from sagemaker_byoc.compiler.render import Rendered, render
 from sagemaker_byoc.compiler.request import HatchRefusal
 from sagemaker_byoc.spec import Diagnostic, Job, SpecError
 from sagemaker_byoc.spec.loader import load_unchecked
-from sagemaker_byoc.spec.request_rules import check_request, check_tuning_request
+from sagemaker_byoc.spec.request_rules import check_request, check_tuning_request, member_name
 
 DEFAULT_OUT = DEFAULT_OUTPUT_DIR
 
@@ -75,7 +75,7 @@ def _request_findings(job: Job, rendered: Rendered, findings: list[Diagnostic]) 
 
 def _hatch_refusal(job: Job, refusal: HatchRefusal) -> Diagnostic:
     """Why an escape-hatch entry was not applied: one source of truth per request field."""
-    member = ".".join(str(step) for step in refusal.at[1:])
+    member = ".".join(member_name(str(step)) for step in refusal.at[1:])
     if refusal.rendered_from is None:
         message = f"{member} is not rendered from job.yaml, so there is nothing to override; add it under request"
     else:

@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 
 from sagemaker_byoc.compiler import escape
 from sagemaker_byoc.compiler.build_inputs import DEFAULT_OUTPUT_DIR, IGNORED_DIRS, IGNORED_SUFFIXES, LOCAL_RUNS_DIR
+from sagemaker_byoc.compiler.tuning_request import DEFINITION_MEMBERS
 from sagemaker_byoc.spec import secrets
 from sagemaker_byoc.spec.code_tree import tree_problems
 from sagemaker_byoc.spec.diagnostics import Diagnostic
@@ -226,6 +227,37 @@ def channels_have_one_source(job: Job) -> Iterator[Diagnostic]:
             )
 
 
+# Request members a tuning request carries over: the definition's, the tags, the hyperparameters
+# (as static ones) and the name (as the tuning job's).
+_CARRIED_INTO_TUNING = frozenset((*DEFINITION_MEMBERS, "Tags", "HyperParameters", "TrainingJobName"))
+# The keys whose request members the tuning API's training job definition has no place for.
+_NOT_IN_TUNING_JOBS = {
+    "tensorboard": "TensorBoardOutputConfig",
+    "experiment": "ExperimentConfig",
+    "debugger": "DebugHookConfig",
+    "profiler": "ProfilerConfig",
+}
+
+
+def tuning_keeps_only_what_it_can(job: Job) -> Iterator[Diagnostic]:
+    """A tuning job's training jobs are described by HyperParameterTrainingJobDefinition, which
+    lacks some of CreateTrainingJob's members: say so instead of dropping them unannounced."""
+    if job.tuning is None:
+        return
+    data = job.source.data
+    left_out = [((key,), member) for key, member in _NOT_IN_TUNING_JOBS.items() if data.get(key) is not None]
+    for hatch in ("request", "request_override"):
+        left_out += [((hatch, member), member) for member in data.get(hatch) or {} if member not in _CARRIED_INTO_TUNING]
+    for at, member in left_out:
+        yield job.source.diagnostic(
+            at,
+            f"the tuning job's training jobs run without {member}: the tuning API's training job definition has no place for it "
+            "(plain training jobs still get it)",
+            key=True,
+            severity="warning",
+        )
+
+
 def channel_local_paths_inside(job: Job) -> Iterator[Diagnostic]:
     for channel in job.inputs:
         if channel.local is not None and PurePosixPath(channel.local).is_absolute():
@@ -303,6 +335,7 @@ RULES: tuple[Rule, ...] = (
     metric_names_unique,
     vpc_is_complete,
     channels_have_one_source,
+    tuning_keeps_only_what_it_can,
     channel_local_paths_inside,
     instance_groups_replace_type_and_count,
     named_instance_groups_exist,

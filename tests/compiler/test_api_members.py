@@ -382,3 +382,36 @@ def test_hostile_free_strings_arrive_exactly_or_are_refused_at_their_node(tmp_pa
     assert value_at(request, request_path) == value
     assert json.loads(json.dumps(request)) == request
     botocore.validate.validate_parameters(request, input_shape)
+
+
+def test_a_tuning_job_says_which_members_its_training_jobs_go_without(tmp_path):
+    text = with_lines(
+        "metrics: [{name: loss, regex: 'loss=([0-9.]+)'}]",
+        "tuning: {objective: {metric: loss, type: Minimize}, ranges: {lr: {min: 0.001, max: 0.1}}, max_jobs: 2}",
+        "tensorboard: {s3: 's3://bucket/tb/'}",
+        "experiment: {name: mnist}",
+        "request:",
+        "  InfraCheckConfig: {EnableInfraCheck: true}",
+        "  Tags: [{Key: team, Value: ml}]",
+    )
+    compiled = compile_job(make_job(tmp_path, text))
+    warnings = [(d.pointer, d.line) for d in compiled.warnings if d.severity == "warning"]
+    assert warnings == [("/tensorboard", 13), ("/experiment", 14), ("/request/InfraCheckConfig", 16)]
+    assert all("the tuning job's training jobs run without" in d.message for d in compiled.warnings)
+    tuning = compiled.rendered.tuning_request.body
+    assert tuning["Tags"] == [{"Key": "team", "Value": "ml"}]
+    assert "TensorBoardOutputConfig" not in tuning["TrainingJobDefinition"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(key=hostile.filter(lambda k: 0 < len(yaml_json(k)) <= 1000), mode=st.sampled_from(["request", "request_override"]))
+def test_hostile_hatch_member_names_give_one_line_diagnostics(tmp_path_factory, key, mode):
+    """Nested hatch keys are free strings (YAML caps an implicit key at 1024 characters as
+    written): unknown members, with line breaks and all, are named on one line."""
+    text = with_lines(f"{mode}:", f"  ResourceConfig: {{{yaml_json(key)}: 1}}")
+    job = make_job(tmp_path_factory.mktemp("job"), text)
+    with pytest.raises(SpecError) as raised:
+        compile_job(job)
+    for diagnostic in raised.value.errors:
+        assert "\n" not in diagnostic.format(job) and "\r" not in diagnostic.format(job)
+        assert diagnostic.pointer.startswith(f"/{mode}/ResourceConfig/"), diagnostic
