@@ -72,12 +72,10 @@ class Request:
         """The value at a path, or _ABSENT."""
         node: Any = self.body
         for key in path:
-            if isinstance(node, dict) and key in node:
-                node = node[key]
-            elif isinstance(node, list) and isinstance(key, int) and key < len(node):
-                node = node[key]
-            else:
+            held = key in node if isinstance(node, dict) else isinstance(node, list) and isinstance(key, int) and key < len(node)
+            if not held:
                 return _ABSENT
+            node = node[key]
         return node
 
     def origin(self, path: RequestPath) -> SpecPath:

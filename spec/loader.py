@@ -137,7 +137,7 @@ def _experiment(experiment: dict[str, Any] | None) -> Experiment | None:
     )
 
 
-def _config_map(values: dict[str, str | int | float] | None) -> dict[str, str]:
+def _config_map(values: dict[str, str | float] | None) -> dict[str, str]:
     """Debugger parameters are strings; numbers are written as their JSON text (100, 0.5)."""
     return {name: _environment_value(value) for name, value in (values or {}).items()}
 

@@ -177,12 +177,11 @@ def test_more_than_twenty_collections_are_refused(tmp_path):
 
 def test_a_file_system_needs_a_vpc_at_the_channel(tmp_path):
     text = with_lines("inputs:", "  data: {efs: {id: fs-01234567, path: /d}}")
-    assert errors_of(tmp_path, text) == [(
-        "/inputs/data/efs",
+    message = (
         "a file system (efs) is reached inside its VPC: set network.subnets and network.security_groups "
-        "to subnets and security groups that can reach it",
-        12, 15,
-    )]
+        "to subnets and security groups that can reach it"
+    )
+    assert errors_of(tmp_path, text) == [("/inputs/data/efs", message, 12, 15)]
     request_of(tmp_path, text + VPC + "\n")
 
 

@@ -42,7 +42,9 @@ def test_without_local_data_the_run_says_why(tmp_path: Path):
     else:
         raise AssertionError("a file-system channel without local: ran")
     assert messages == [
-        "channel 'train' has no local: path for local runs (its FSxLustre file system is reachable only inside its VPC); "
-        "add one (a directory beside job.yaml) or pass --allow-missing-channels"
+        (
+            "channel 'train' has no local: path for local runs (its FSxLustre file system is reachable only inside its VPC); "
+            "add one (a directory beside job.yaml) or pass --allow-missing-channels"
+        )
     ]
     assert not (tmp_path / "run").exists()
