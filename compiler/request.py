@@ -6,7 +6,6 @@ violation found in the request can be reported at the line of job.yaml that caus
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,11 +61,6 @@ class Request:
         self.set(path, value, origin)
         for key, item in value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ():
             self.place((*path, key), item, (*origin, key))
-
-    def forget(self, path: RequestPath) -> None:
-        """Drop the origins recorded at and below a path whose value is about to be replaced."""
-        for recorded in [p for p in self.origins if p[: len(path)] == path]:
-            del self.origins[recorded]
 
     def lookup(self, path: RequestPath) -> Any:
         """The value at a path, or _ABSENT."""
@@ -352,7 +346,7 @@ def _rules(request: Request, member: str, rules: tuple[Rule, ...], spec: SpecPat
 def _add(request: Request, path: RequestPath, value: Any, spec: SpecPath) -> None:
     existing = request.lookup(path)
     if existing is _ABSENT:
-        request.place(path, copy.deepcopy(value), spec)
+        request.place(path, value, spec)
     elif isinstance(existing, dict) and isinstance(value, dict):
         for key, item in value.items():
             _add(request, (*path, key), item, (*spec, key))
@@ -368,5 +362,6 @@ def _override(request: Request, path: RequestPath, value: Any, spec: SpecPath) -
         for key, item in value.items():
             _override(request, (*path, key), item, (*spec, key))
     else:
-        request.forget(path)
-        request.place(path, copy.deepcopy(value), spec)
+        # place records an origin for every node of the new value, so no violation inside it
+        # can be traced to the value it replaced.
+        request.place(path, value, spec)

@@ -227,9 +227,9 @@ def channels_have_one_source(job: Job) -> Iterator[Diagnostic]:
             )
 
 
-# Request members a tuning request carries over: the definition's, the tags, the hyperparameters
-# (as static ones) and the name (as the tuning job's).
-_CARRIED_INTO_TUNING = frozenset((*DEFINITION_MEMBERS, "Tags", "HyperParameters", "TrainingJobName"))
+# Request members a tuning request carries over: the definition's, the tags and the
+# hyperparameters (as static ones).
+_CARRIED_INTO_TUNING = frozenset((*DEFINITION_MEMBERS, "Tags", "HyperParameters"))
 # The keys whose request members the tuning API's training job definition has no place for.
 _NOT_IN_TUNING_JOBS = {
     "tensorboard": "TensorBoardOutputConfig",

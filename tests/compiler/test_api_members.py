@@ -392,13 +392,19 @@ def test_a_tuning_job_says_which_members_its_training_jobs_go_without(tmp_path):
         "request:",
         "  InfraCheckConfig: {EnableInfraCheck: true}",
         "  Tags: [{Key: team, Value: ml}]",
+        "  HyperParameters: {extra: '1'}",
+        "request_override:",
+        "  TrainingJobName: demo-2",
+        "  ResourceConfig: {VolumeSizeInGB: 40}",
     )
     compiled = compile_job(make_job(tmp_path, text))
     warnings = [(d.pointer, d.line) for d in compiled.warnings if d.severity == "warning"]
-    assert warnings == [("/tensorboard", 13), ("/experiment", 14), ("/request/InfraCheckConfig", 16)]
+    assert warnings == [("/tensorboard", 13), ("/experiment", 14), ("/request/InfraCheckConfig", 16), ("/request_override/TrainingJobName", 20)]
     assert all("the tuning job's training jobs run without" in d.message for d in compiled.warnings)
     tuning = compiled.rendered.tuning_request.body
     assert tuning["Tags"] == [{"Key": "team", "Value": "ml"}]
+    assert tuning["TrainingJobDefinition"]["StaticHyperParameters"] == {"extra": "1"}
+    assert tuning["TrainingJobDefinition"]["ResourceConfig"]["VolumeSizeInGB"] == 40
     assert "TensorBoardOutputConfig" not in tuning["TrainingJobDefinition"]
 
 
