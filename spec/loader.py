@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sagemaker_byoc.spec.defaults import channel_default, default
+from sagemaker_byoc.spec.defaults import channel_default, default, definition_default
 from sagemaker_byoc.spec.diagnostics import Diagnostic, SpecError
 from sagemaker_byoc.spec.durations import seconds
 from sagemaker_byoc.spec.model import (
@@ -119,7 +119,7 @@ def _file_system(spec: dict[str, Any]) -> FileSystem | None:
     for key, api_type in FILE_SYSTEM_TYPES.items():
         if key in spec:
             mount = spec[key]
-            return FileSystem(type=api_type, id=mount["id"], path=mount["path"], access=mount.get("access", "ro"))
+            return FileSystem(type=api_type, id=mount["id"], path=mount["path"], access=mount.get("access", definition_default("file_system", "access")))
     return None
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from sagemaker_byoc.compiler.pipeline import compile_job
 from sagemaker_byoc.spec import SpecError
+from sagemaker_byoc.spec.request_rules import load_constraints
 from tests.compiler.jobs import make_job, run_compiler, with_lines, yaml_json
 from tests.test_cli_model_parity import run_cli
 
@@ -420,3 +421,20 @@ def test_hostile_hatch_member_names_give_one_line_diagnostics(tmp_path_factory, 
     for diagnostic in raised.value.errors:
         assert "\n" not in diagnostic.format(job) and "\r" not in diagnostic.format(job)
         assert diagnostic.pointer.startswith(f"/{mode}/ResourceConfig/"), diagnostic
+
+
+def test_a_hatch_member_the_aws_cli_does_not_know_is_reported_at_its_line(tmp_path):
+    text = with_lines(
+        "request:",
+        "  ServerlessJobConfig:",
+        "    BaseModelArn: arn:aws:sagemaker:us-east-1:aws:hub-content/SageMakerPublicHub/Model/llama/1.0.0",
+        "    JobType: FineTuning",
+        "    SequenceLength: 32K",
+    )
+    errors = [(p, m, line) for p, m, line, _ in errors_of(tmp_path, text)]
+    assert errors == [(
+        "/request/ServerlessJobConfig/SequenceLength",
+        f"SequenceLength is unknown to the aws CLI's older model (awscli {load_constraints()['sources']['awscli']}): "
+        "`aws sagemaker create-training-job --cli-input-json` rejects it, though boto3 accepts it",
+        15,
+    )]
