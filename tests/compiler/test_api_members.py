@@ -432,9 +432,8 @@ def test_a_hatch_member_the_aws_cli_does_not_know_is_reported_at_its_line(tmp_pa
         "    SequenceLength: 32K",
     )
     errors = [(p, m, line) for p, m, line, _ in errors_of(tmp_path, text)]
-    assert errors == [(
-        "/request/ServerlessJobConfig/SequenceLength",
+    message = (
         f"SequenceLength is unknown to the aws CLI's older model (awscli {load_constraints()['sources']['awscli']}): "
-        "`aws sagemaker create-training-job --cli-input-json` rejects it, though boto3 accepts it",
-        15,
-    )]
+        "`aws sagemaker create-training-job --cli-input-json` rejects it, though boto3 accepts it"
+    )
+    assert errors == [("/request/ServerlessJobConfig/SequenceLength", message, 15)]
