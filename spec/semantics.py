@@ -258,6 +258,24 @@ def tuning_keeps_only_what_it_can(job: Job) -> Iterator[Diagnostic]:
         )
 
 
+def hatch_keeps_the_shim(job: Job) -> Iterator[Diagnostic]:
+    """SageMaker starts the image as `train` on the PATH, which is the shim; an entrypoint given
+    through the escape hatch replaces that start, so the shim's environment, arguments and
+    failure reports are gone unless the entrypoint runs `train` itself."""
+    for hatch in ("request", "request_override"):
+        spec = (job.source.data.get(hatch) or {}).get("AlgorithmSpecification")
+        if not isinstance(spec, dict):
+            continue
+        for member in ("ContainerEntrypoint", "ContainerArguments"):
+            if member in spec:
+                yield job.source.diagnostic(
+                    (hatch, "AlgorithmSpecification", member),
+                    f"{member} changes how SageMaker starts the image, otherwise as `train` (the shim); make sure it still runs train",
+                    key=True,
+                    severity="warning",
+                )
+
+
 def channel_local_paths_inside(job: Job) -> Iterator[Diagnostic]:
     for channel in job.inputs:
         if channel.local is not None and PurePosixPath(channel.local).is_absolute():
@@ -336,6 +354,7 @@ RULES: tuple[Rule, ...] = (
     vpc_is_complete,
     channels_have_one_source,
     tuning_keeps_only_what_it_can,
+    hatch_keeps_the_shim,
     channel_local_paths_inside,
     instance_groups_replace_type_and_count,
     named_instance_groups_exist,

@@ -437,3 +437,21 @@ def test_a_hatch_member_the_aws_cli_does_not_know_is_reported_at_its_line(tmp_pa
         "`aws sagemaker create-training-job --cli-input-json` rejects it, though boto3 accepts it"
     )
     assert errors == [("/request/ServerlessJobConfig/SequenceLength", message, 15)]
+
+
+@pytest.mark.parametrize("hatch", ["request", "request_override"])
+def test_an_entrypoint_through_the_hatch_is_a_warning(tmp_path, hatch):
+    text = with_lines(
+        f"{hatch}:",
+        "  AlgorithmSpecification: {ContainerEntrypoint: [/bin/sh, -c], ContainerArguments: ['exec train']}",
+    )
+    try:
+        findings = compile_job(make_job(tmp_path, text)).warnings
+    except SpecError as error:  # request_override: nothing renders them, so it is refused too
+        findings = error.diagnostics
+    warnings = [(d.pointer, d.line) for d in findings if d.severity == "warning"]
+    assert warnings == [
+        (f"/{hatch}/AlgorithmSpecification/ContainerEntrypoint", 12),
+        (f"/{hatch}/AlgorithmSpecification/ContainerArguments", 12),
+    ]
+    assert all("make sure it still runs train" in d.message for d in findings if d.severity == "warning")
