@@ -234,8 +234,8 @@ _CARRIED_INTO_TUNING = frozenset((*DEFINITION_MEMBERS, "Tags", "HyperParameters"
 _NOT_IN_TUNING_JOBS = {
     "tensorboard": "TensorBoardOutputConfig",
     "experiment": "ExperimentConfig",
-    "debugger": "DebugHookConfig",
-    "profiler": "ProfilerConfig",
+    "debugger": "DebugHookConfig and DebugRuleConfigurations",
+    "profiler": "ProfilerConfig and ProfilerRuleConfigurations",
 }
 
 
@@ -251,7 +251,7 @@ def tuning_keeps_only_what_it_can(job: Job) -> Iterator[Diagnostic]:
     for at, member in left_out:
         yield job.source.diagnostic(
             at,
-            f"the tuning job's training jobs run without {member}: the tuning API's training job definition has no place for it "
+            f"the tuning job's training jobs run without {member}, which the tuning API's training job definition lacks "
             "(plain training jobs still get it)",
             key=True,
             severity="warning",

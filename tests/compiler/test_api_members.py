@@ -401,6 +401,10 @@ def test_a_tuning_job_says_which_members_its_training_jobs_go_without(tmp_path):
     compiled = compile_job(make_job(tmp_path, text))
     warnings = [(d.pointer, d.line) for d in compiled.warnings if d.severity == "warning"]
     assert warnings == [("/tensorboard", 13), ("/experiment", 14), ("/request/InfraCheckConfig", 16), ("/request_override/TrainingJobName", 20)]
+    assert compiled.warnings[0].message == (
+        "the tuning job's training jobs run without TensorBoardOutputConfig, which the tuning API's training job definition "
+        "lacks (plain training jobs still get it)"
+    )
     assert all("the tuning job's training jobs run without" in d.message for d in compiled.warnings)
     tuning = compiled.rendered.tuning_request.body
     assert tuning["Tags"] == [{"Key": "team", "Value": "ml"}]
