@@ -79,7 +79,7 @@ def _hatch_refusal(job: Job, refusal: HatchRefusal) -> Diagnostic:
     if refusal.rendered_from is None:
         message = f"{member} is not rendered from job.yaml, so there is nothing to override; add it under request"
     else:
-        key = ".".join(str(step) for step in refusal.rendered_from) or "job.yaml"
+        key = ".".join(member_name(str(step)) for step in refusal.rendered_from) or "job.yaml"
         message = (
             f"{member} is rendered from {key}; set it there, or replace it under request_override "
             "(two places that set one field would leave it unclear which one counts)"

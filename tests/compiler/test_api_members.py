@@ -459,3 +459,14 @@ def test_an_entrypoint_through_the_hatch_is_a_warning(tmp_path, hatch):
         (f"/{hatch}/AlgorithmSpecification/ContainerArguments", 12),
     ]
     assert all("make sure it still runs train" in d.message for d in findings if d.severity == "warning")
+
+
+def test_a_collision_names_a_hostile_key_on_one_line(tmp_path):
+    text = with_lines('hyperparameters: {"a\\nb": 1}', "request:", '  HyperParameters: {"a\\nb": "2"}')
+    job = make_job(tmp_path, text)
+    with pytest.raises(SpecError) as raised:
+        compile_job(job)
+    # The API refuses the key itself too (Java's `.` stops at a line break), at hyperparameters.
+    [error] = [e for e in raised.value.errors if e.pointer.startswith("/request/")]
+    assert error.message.startswith('HyperParameters."a\\nb" is rendered from hyperparameters."a\\nb"; set it there')
+    assert "\n" not in error.format(job)
