@@ -57,8 +57,8 @@ def _request_findings(job: Job, rendered: Rendered, findings: list[Diagnostic]) 
     """Violations of the API's rules, at the job.yaml node behind them; a node that already
     has an error in job.yaml terms keeps that one alone."""
     reported = {d.pointer for d in findings if d.severity == "error"}
+    # A refused entry is not in the request, so nothing below reports it again.
     refusals = [_hatch_refusal(job, refusal) for refusal in rendered.request.hatch_refusals]
-    reported |= {d.pointer for d in refusals}
     violations = [job.source.diagnostic(rendered.request.origin(v.path), v.message) for v in check_request(rendered.request.body)]
     violations = refusals + [d for d in violations if d.pointer not in reported]
     tuning = rendered.tuning_request

@@ -63,11 +63,11 @@ class Request:
             self.place((*path, key), item, (*origin, key))
 
     def lookup(self, path: RequestPath) -> Any:
-        """The value at a path, or _ABSENT."""
+        """The value at a path of mapping keys, or _ABSENT (the escape hatch merges mappings
+        only, so its paths never index a list)."""
         node: Any = self.body
         for key in path:
-            held = key in node if isinstance(node, dict) else isinstance(node, list) and isinstance(key, int) and key < len(node)
-            if not held:
+            if not (isinstance(node, dict) and key in node):
                 return _ABSENT
             node = node[key]
         return node

@@ -139,7 +139,7 @@ def _experiment(experiment: dict[str, Any] | None) -> Experiment | None:
 
 def _config_map(values: dict[str, str | float] | None) -> dict[str, str]:
     """Debugger parameters are strings; numbers are written as their JSON text (100, 0.5)."""
-    return {name: _environment_value(value) for name, value in (values or {}).items()}
+    return {name: str(value) for name, value in (values or {}).items()}
 
 
 def _rules(rules: dict[str, dict[str, Any]] | None) -> tuple[Rule, ...]:

@@ -184,6 +184,8 @@ def test_a_file_system_needs_a_vpc_at_the_channel(tmp_path):
     )
     assert errors_of(tmp_path, text) == [("/inputs/data/efs", message, 12, 15)]
     request_of(tmp_path, text + VPC + "\n")
+    half = [p for p, _, _, _ in errors_of(tmp_path, text + "network: {subnets: [subnet-0abc]}\n")]
+    assert half == ["/inputs/data/efs", "/network"]
 
 
 def test_a_file_system_channel_keeps_to_file_mode_and_no_s3_settings(tmp_path):
