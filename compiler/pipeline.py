@@ -15,11 +15,12 @@ from pathlib import Path
 from sagemaker_byoc.compiler import escape
 from sagemaker_byoc.compiler.build_inputs import DEFAULT_OUTPUT_DIR
 from sagemaker_byoc.compiler.render import Rendered, render
+from sagemaker_byoc.compiler.request import HatchRefusal
 from sagemaker_byoc.spec import Diagnostic, Job, SpecError
 from sagemaker_byoc.spec.loader import build_job, load_unchecked
 from sagemaker_byoc.spec.modeline import stale_schema
 from sagemaker_byoc.spec.overrides import Override, apply_overrides
-from sagemaker_byoc.spec.request_rules import check_request, check_tuning_request
+from sagemaker_byoc.spec.request_rules import check_request, check_tuning_request, member_name
 from sagemaker_byoc.spec.source import Source, read_source
 
 DEFAULT_OUT = DEFAULT_OUTPUT_DIR
@@ -81,8 +82,10 @@ def _request_findings(job: Job, rendered: Rendered, findings: list[Diagnostic]) 
     """Violations of the API's rules, at the job.yaml node behind them; a node that already
     has an error in job.yaml terms keeps that one alone."""
     reported = {d.pointer for d in findings if d.severity == "error"}
+    # A refused entry is not in the request, so nothing below reports it again.
+    refusals = [_hatch_refusal(job, refusal) for refusal in rendered.request.hatch_refusals]
     violations = [job.source.diagnostic(rendered.request.origin(v.path), v.message) for v in check_request(rendered.request.body)]
-    violations = [d for d in violations if d.pointer not in reported]
+    violations = refusals + [d for d in violations if d.pointer not in reported]
     tuning = rendered.tuning_request
     if tuning is not None:
         # The training job definition repeats the training request: a node reported there
@@ -133,3 +136,17 @@ def _request_findings_beside(source: Source, refused: frozenset[str], out_dir: P
 
 def _section(pointer: str) -> str:
     return pointer.split("/")[1] if pointer else ""
+
+
+def _hatch_refusal(job: Job, refusal: HatchRefusal) -> Diagnostic:
+    """Why an escape-hatch entry was not applied: one source of truth per request field."""
+    member = ".".join(member_name(str(step)) for step in refusal.at[1:])
+    if refusal.rendered_from is None:
+        message = f"{member} is not rendered from job.yaml, so there is nothing to override; add it under request"
+    else:
+        key = ".".join(member_name(str(step)) for step in refusal.rendered_from) or "job.yaml"
+        message = (
+            f"{member} is rendered from {key}; set it there, or replace it under request_override "
+            "(two places that set one field would leave it unclear which one counts)"
+        )
+    return job.source.diagnostic(refusal.at, message, key=True)

@@ -19,10 +19,20 @@ from sagemaker_byoc.spec.distribution_hyperparameters import (
     MPI_PROCESSES_PER_HOST,
     TORCH_DISTRIBUTED_ENABLED,
 )
-from sagemaker_byoc.spec.model import Channel, Job
+from sagemaker_byoc.spec.model import Channel, Job, Rule
 
 RequestPath = tuple[str | int, ...]
 SpecPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class HatchRefusal:
+    """An entry of request or request_override that was not applied: `at` is its job.yaml node;
+    `rendered_from` the job.yaml node that renders the same request field (a collision under
+    request), or None when request_override found nothing rendered to replace."""
+
+    at: SpecPath
+    rendered_from: SpecPath | None
 
 
 @dataclass
@@ -30,6 +40,7 @@ class Request:
     body: dict[str, Any] = field(default_factory=dict)
     origins: dict[RequestPath, SpecPath] = field(default_factory=dict)
     rules: dict[RequestPath, str] = field(default_factory=dict)
+    hatch_refusals: list[HatchRefusal] = field(default_factory=list)
 
     def set(self, path: RequestPath, value: Any, origin: SpecPath, rule: str | None = None) -> None:
         """Place a value at a request path, creating the structures on the way."""
@@ -49,11 +60,31 @@ class Request:
         if rule is not None:
             self.rules[path] = rule
 
+    def place(self, path: RequestPath, value: Any, origin: SpecPath) -> None:
+        """Set a whole subtree, recording an origin for each of its nodes, so that a violation
+        deep inside it is reported at its own line."""
+        self.set(path, value, origin)
+        for key, item in value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ():
+            self.place((*path, key), item, (*origin, key))
+
+    def lookup(self, path: RequestPath) -> Any:
+        """The value at a path of mapping keys, or _ABSENT (the escape hatch merges mappings
+        only, so its paths never index a list)."""
+        node: Any = self.body
+        for key in path:
+            if not (isinstance(node, dict) and key in node):
+                return _ABSENT
+            node = node[key]
+        return node
+
     def origin(self, path: RequestPath) -> SpecPath:
         """The job.yaml node behind a request path (the closest one recorded)."""
         while path and path not in self.origins:
             path = path[:-1]
         return self.origins.get(path, ())
+
+
+_ABSENT = object()
 
 
 def encode_hyperparameter(value: Any) -> str:
@@ -79,6 +110,12 @@ _SECTIONS: dict[str, SpecPath] = {
     "Tags": ("tags",),
     "VpcConfig": ("network",),
     "RetryStrategy": ("retry",),
+    "TensorBoardOutputConfig": ("tensorboard",),
+    "ExperimentConfig": ("experiment",),
+    "DebugHookConfig": ("debugger",),
+    "DebugRuleConfigurations": ("debugger", "rules"),
+    "ProfilerConfig": ("profiler",),
+    "ProfilerRuleConfigurations": ("profiler", "rules"),
 }
 
 
@@ -109,6 +146,16 @@ def build_request(job: Job, image_uri: str) -> Request:
     _network(request, job)
     if job.retry_attempts is not None:
         request.set(("RetryStrategy", "MaximumRetryAttempts"), job.retry_attempts, ("retry", "max_attempts"))
+    _tensorboard(request, job)
+    _experiment(request, job)
+    _debugger(request, job)
+    _profiler(request, job)
+    # The escape hatch last, over everything the keys rendered: replacements first, so that an
+    # addition can never be mistaken for something to replace.
+    for member, value in job.request_override.items():
+        _override(request, (member,), value, ("request_override", member))
+    for member, value in job.request.items():
+        _add(request, (member,), value, ("request", member))
     return request
 
 
@@ -129,9 +176,13 @@ def _channel(request: Request, index: int, channel: Channel) -> None:
     spec: SpecPath = ("inputs", channel.name)
     s3 = (*base, "DataSource", "S3DataSource")
     request.set((*base, "ChannelName"), channel.name, spec)
-    request.set((*s3, "S3DataType"), channel.data_type, (*spec, "data_type"))
-    request.set((*s3, "S3Uri"), channel.s3, (*spec, "s3"))
-    request.set((*s3, "S3DataDistributionType"), channel.distribution, (*spec, "distribution"))
+    request.origins[base] = spec
+    if channel.file_system is not None:
+        _file_system(request, base, spec, channel)
+    elif channel.s3 is not None:
+        request.set((*s3, "S3DataType"), channel.data_type, (*spec, "data_type"))
+        request.set((*s3, "S3Uri"), channel.s3, (*spec, "s3"))
+        request.set((*s3, "S3DataDistributionType"), channel.distribution, (*spec, "distribution"))
     if channel.content_type is not None:
         request.set((*base, "ContentType"), channel.content_type, (*spec, "content_type"))
     if channel.compression != "None":
@@ -209,3 +260,119 @@ def _network(request: Request, job: Job) -> None:
         request.set(("EnableNetworkIsolation",), True, ("network", "isolation"))
     if network.encrypt_inter_container:
         request.set(("EnableInterContainerTrafficEncryption",), True, ("network", "encrypt_inter_container"))
+
+
+def _file_system(request: Request, base: RequestPath, spec: SpecPath, channel: Channel) -> None:
+    mount = channel.file_system
+    assert mount is not None
+    key = "fsx" if mount.type == "FSxLustre" else "efs"
+    source = (*base, "DataSource", "FileSystemDataSource")
+    request.set((*source, "FileSystemId"), mount.id, (*spec, key, "id"))
+    request.set((*source, "FileSystemType"), mount.type, (*spec, key))
+    request.set((*source, "FileSystemAccessMode"), mount.access, (*spec, key, "access"))
+    request.set((*source, "DirectoryPath"), mount.path, (*spec, key, "path"))
+
+
+def _tensorboard(request: Request, job: Job) -> None:
+    if job.tensorboard is None:
+        return
+    request.set(("TensorBoardOutputConfig", "S3OutputPath"), job.tensorboard.s3, ("tensorboard", "s3"))
+    request.set(("TensorBoardOutputConfig", "LocalPath"), job.tensorboard.local_path, ("tensorboard", "local_path"))
+
+
+def _experiment(request: Request, job: Job) -> None:
+    experiment = job.experiment
+    if experiment is None:
+        return
+    members = (
+        ("ExperimentName", experiment.name, "name"),
+        ("TrialName", experiment.trial, "trial"),
+        ("RunName", experiment.run, "run"),
+        ("TrialComponentDisplayName", experiment.display_name, "display_name"),
+    )
+    for member, value, key in members:
+        if value is not None:
+            request.set(("ExperimentConfig", member), value, ("experiment", key))
+
+
+def _debugger(request: Request, job: Job) -> None:
+    debugger = job.debugger
+    if debugger is None:
+        return
+    hook: RequestPath = ("DebugHookConfig",)
+    request.set((*hook, "S3OutputPath"), debugger.s3, ("debugger", "s3"))
+    if debugger.local_path is not None:
+        request.set((*hook, "LocalPath"), debugger.local_path, ("debugger", "local_path"))
+    for name, value in debugger.hook_parameters.items():
+        request.set((*hook, "HookParameters", name), value, ("debugger", "hook_parameters", name))
+    for index, (name, parameters) in enumerate(debugger.collections.items()):
+        collection = (*hook, "CollectionConfigurations", index)
+        spec: SpecPath = ("debugger", "collections", name)
+        request.set((*collection, "CollectionName"), name, spec)
+        for key, value in parameters.items():
+            request.set((*collection, "CollectionParameters", key), value, (*spec, key))
+    _rules(request, "DebugRuleConfigurations", debugger.rules, ("debugger", "rules"))
+
+
+def _profiler(request: Request, job: Job) -> None:
+    profiler = job.profiler
+    if profiler is None:
+        return
+    config: RequestPath = ("ProfilerConfig",)
+    if profiler.s3 is not None:
+        request.set((*config, "S3OutputPath"), profiler.s3, ("profiler", "s3"))
+    if profiler.interval_ms is not None:
+        request.set((*config, "ProfilingIntervalInMilliseconds"), profiler.interval_ms, ("profiler", "interval_ms"))
+    for name, value in profiler.parameters.items():
+        request.set((*config, "ProfilingParameters", name), value, ("profiler", "parameters", name))
+    if profiler.disable:
+        request.set((*config, "DisableProfiler"), True, ("profiler", "disable"))
+    _rules(request, "ProfilerRuleConfigurations", profiler.rules, ("profiler", "rules"))
+
+
+def _rules(request: Request, member: str, rules: tuple[Rule, ...], spec: SpecPath) -> None:
+    for index, rule in enumerate(rules):
+        base: RequestPath = (member, index)
+        at: SpecPath = (*spec, rule.name)
+        request.set((*base, "RuleConfigurationName"), rule.name, at)
+        request.set((*base, "RuleEvaluatorImage"), rule.image, (*at, "image"))
+        optional = (
+            ("InstanceType", rule.instance_type, "instance_type"),
+            ("VolumeSizeInGB", rule.volume_gb, "volume_gb"),
+            ("S3OutputPath", rule.s3, "s3"),
+            ("LocalPath", rule.local_path, "local_path"),
+        )
+        for name, value, key in optional:
+            if value is not None:
+                request.set((*base, name), value, (*at, key))
+        for name, value in rule.parameters.items():
+            request.set((*base, "RuleParameters", name), value, (*at, "parameters", name))
+
+
+# The escape hatch. Mappings merge member by member; anything else (a string, a number, a list)
+# is one value: request adds only where nothing is rendered, request_override replaces only what
+# is rendered. Whatever is refused is kept in hatch_refusals for the pipeline to report.
+
+
+def _add(request: Request, path: RequestPath, value: Any, spec: SpecPath) -> None:
+    existing = request.lookup(path)
+    if existing is _ABSENT:
+        request.place(path, value, spec)
+    elif isinstance(existing, dict) and isinstance(value, dict):
+        for key, item in value.items():
+            _add(request, (*path, key), item, (*spec, key))
+    else:
+        request.hatch_refusals.append(HatchRefusal(spec, request.origin(path)))
+
+
+def _override(request: Request, path: RequestPath, value: Any, spec: SpecPath) -> None:
+    existing = request.lookup(path)
+    if existing is _ABSENT:
+        request.hatch_refusals.append(HatchRefusal(spec, None))
+    elif isinstance(existing, dict) and isinstance(value, dict):
+        for key, item in value.items():
+            _override(request, (*path, key), item, (*spec, key))
+    else:
+        # place records an origin for every node of the new value, so no violation inside it
+        # can be traced to the value it replaced.
+        request.place(path, value, spec)

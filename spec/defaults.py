@@ -32,3 +32,9 @@ def channel_default(key: str) -> Any:
     """The schema's `default` for a key of an input channel in its long form."""
     long_form = next(b for b in job_schema()["$defs"]["channel"]["oneOf"] if b.get("type") == "object")
     return long_form["properties"][key]["default"]
+
+
+@cache
+def definition_default(definition: str, key: str) -> Any:
+    """The schema's `default` for a key of a shared definition, e.g. ("file_system", "access")."""
+    return job_schema()["$defs"][definition]["properties"][key]["default"]

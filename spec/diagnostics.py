@@ -19,7 +19,7 @@ class Diagnostic:
     severity: str = "error"  # "error" or "warning"
 
     def format(self, path: Path | str) -> str:
-        where = f" (at {self.pointer})" if self.pointer else ""
+        where = f" (at {escape.comment(self.pointer)})" if self.pointer else ""
         # One line per diagnostic whatever the file is called: control characters in the path
         # are shown as escapes, as in the generated files' comments.
         return f"{escape.comment(str(path))}:{self.line}:{self.col}: {self.severity}: {self.message}{where}"

@@ -12,11 +12,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sagemaker_byoc.spec.defaults import channel_default, default
+from sagemaker_byoc.spec.defaults import channel_default, default, definition_default
 from sagemaker_byoc.spec.diagnostics import Diagnostic, SpecError
 from sagemaker_byoc.spec.durations import seconds
 from sagemaker_byoc.spec.model import (
-    Channel, Checkpoints, Distribution, Image, InstanceGroup, Job, Limits, Metric, Network, Output, ParameterRange, Resources, Tuning,
+    Channel, Checkpoints, Debugger, Distribution, Experiment, FileSystem, Image, InstanceGroup, Job, Limits, Metric, Network, Output,
+    ParameterRange, Profiler, Resources, Rule, TensorBoard, Tuning,
 )
 from sagemaker_byoc.spec.partial import PartialDocument, section
 from sagemaker_byoc.spec.schema import refused_sections, schema_diagnostics
@@ -81,6 +82,12 @@ def build_job(source: Source) -> Job:
         allow_secrets=part("allow_secrets", lambda: tuple(data.get("allow_secrets", ()))),
         source=source,
         tuning=part("tuning", lambda: _tuning(data.get("tuning"))),
+        tensorboard=part("tensorboard", lambda: _tensorboard(data.get("tensorboard"))),
+        experiment=part("experiment", lambda: _experiment(data.get("experiment"))),
+        debugger=part("debugger", lambda: _debugger(data.get("debugger"))),
+        profiler=part("profiler", lambda: _profiler(data.get("profiler"))),
+        request=part("request", lambda: dict(data.get("request") or {})),
+        request_override=part("request_override", lambda: dict(data.get("request_override") or {})),
     )
 
 
@@ -103,7 +110,7 @@ def _channel(name: str, value: str | dict[str, Any]) -> Channel:
     spec = {"s3": value} if isinstance(value, str) else value
     return Channel(
         name=name,
-        s3=spec["s3"],
+        s3=spec.get("s3"),
         content_type=spec.get("content_type"),
         mode=spec.get("mode"),
         distribution=spec.get("distribution", channel_default("distribution")),
@@ -112,6 +119,77 @@ def _channel(name: str, value: str | dict[str, Any]) -> Channel:
         data_type=spec.get("data_type", channel_default("data_type")),
         local=spec.get("local"),
         instance_groups=tuple(spec.get("instance_groups", ())),
+        file_system=_file_system(spec),
+    )
+
+
+# job.yaml's key for each file system, and the API's FileSystemType.
+FILE_SYSTEM_TYPES = {"fsx": "FSxLustre", "efs": "EFS"}
+
+
+def _file_system(spec: dict[str, Any]) -> FileSystem | None:
+    for key, api_type in FILE_SYSTEM_TYPES.items():
+        if key in spec:
+            mount = spec[key]
+            return FileSystem(type=api_type, id=mount["id"], path=mount["path"], access=mount.get("access", definition_default("file_system", "access")))
+    return None
+
+
+def _tensorboard(tensorboard: dict[str, Any] | None) -> TensorBoard | None:
+    if tensorboard is None:
+        return None
+    return TensorBoard(s3=tensorboard["s3"], local_path=tensorboard.get("local_path", default("tensorboard", "local_path")))
+
+
+def _experiment(experiment: dict[str, Any] | None) -> Experiment | None:
+    if experiment is None:
+        return None
+    return Experiment(
+        name=experiment["name"], trial=experiment.get("trial"), run=experiment.get("run"), display_name=experiment.get("display_name")
+    )
+
+
+def _config_map(values: dict[str, str | float] | None) -> dict[str, str]:
+    """Debugger parameters are strings; numbers are written as their JSON text (100, 0.5)."""
+    return {name: str(value) for name, value in (values or {}).items()}
+
+
+def _rules(rules: dict[str, dict[str, Any]] | None) -> tuple[Rule, ...]:
+    return tuple(
+        Rule(
+            name=name,
+            image=rule["image"],
+            parameters=_config_map(rule.get("parameters")),
+            instance_type=rule.get("instance_type"),
+            volume_gb=rule.get("volume_gb"),
+            s3=rule.get("s3"),
+            local_path=rule.get("local_path"),
+        )
+        for name, rule in (rules or {}).items()
+    )
+
+
+def _debugger(debugger: dict[str, Any] | None) -> Debugger | None:
+    if debugger is None:
+        return None
+    return Debugger(
+        s3=debugger["s3"],
+        local_path=debugger.get("local_path"),
+        hook_parameters=_config_map(debugger.get("hook_parameters")),
+        collections={name: _config_map(parameters) for name, parameters in (debugger.get("collections") or {}).items()},
+        rules=_rules(debugger.get("rules")),
+    )
+
+
+def _profiler(profiler: dict[str, Any] | None) -> Profiler | None:
+    if profiler is None:
+        return None
+    return Profiler(
+        s3=profiler.get("s3"),
+        interval_ms=profiler.get("interval_ms"),
+        parameters=_config_map(profiler.get("parameters")),
+        disable=profiler.get("disable", default("profiler", "disable")),
+        rules=_rules(profiler.get("rules")),
     )
 
 

@@ -27,9 +27,19 @@ class Image:
 
 
 @dataclass(frozen=True)
+class FileSystem:
+    """A file system mounted as a channel instead of S3 data (FileSystemDataSource)."""
+
+    type: str  # the API's FileSystemType: "FSxLustre" or "EFS"
+    id: str
+    path: str  # DirectoryPath
+    access: str  # "ro" or "rw"
+
+
+@dataclass(frozen=True)
 class Channel:
     name: str
-    s3: str
+    s3: str | None  # None with a file system (or when job.yaml gave neither: an error)
     content_type: str | None
     mode: str | None  # None: the job's TrainingInputMode (File)
     distribution: str
@@ -38,6 +48,7 @@ class Channel:
     data_type: str
     local: str | None  # relative to the job's directory, for local runs
     instance_groups: tuple[str, ...]  # empty: every host receives the channel
+    file_system: FileSystem | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,51 @@ class Limits:
 class Checkpoints:
     s3: str
     local_path: str
+
+
+@dataclass(frozen=True)
+class TensorBoard:
+    s3: str
+    local_path: str
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    trial: str | None
+    run: str | None
+    display_name: str | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A Debugger or profiler rule evaluated beside the job."""
+
+    name: str
+    image: str
+    parameters: dict[str, str]
+    instance_type: str | None
+    volume_gb: int | None
+    s3: str | None
+    local_path: str | None
+
+
+@dataclass(frozen=True)
+class Debugger:
+    s3: str
+    local_path: str | None
+    hook_parameters: dict[str, str]
+    collections: dict[str, dict[str, str]]  # collection name -> its parameters
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class Profiler:
+    s3: str | None
+    interval_ms: int | None
+    parameters: dict[str, str]
+    disable: bool
+    rules: tuple[Rule, ...]
 
 
 @dataclass(frozen=True)
@@ -160,6 +216,14 @@ class Job:
     allow_secrets: tuple[str, ...]  # names whose values are not checked for credentials
     source: Source = field(repr=False, compare=False)
     tuning: Tuning | None = None
+    tensorboard: TensorBoard | None = None
+    experiment: Experiment | None = None
+    debugger: Debugger | None = None
+    profiler: Profiler | None = None
+    # The escape hatch: request members as the API spells them, added to (request) or replacing
+    # (request_override) what the other keys render.
+    request: dict[str, Any] = field(default_factory=dict)
+    request_override: dict[str, Any] = field(default_factory=dict)
 
     @property
     def directory(self) -> Path:

@@ -289,10 +289,16 @@ def describe_enum(value: str, allowed: list[str]) -> str:
     return f"the {len(allowed)} allowed values{hint}"
 
 
+def member_name(member: str) -> str:
+    """A member name as written, or quoted with escapes when it holds anything unprintable (a
+    name from job.yaml's escape hatch can hold a line break; a diagnostic is one line)."""
+    return member if member.isprintable() and member.strip() == member and member else show(member)
+
+
 def unknown_member_message(member: str, label: str, members: dict) -> str:
     close = difflib.get_close_matches(member, list(members), n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
-    return f"{member} is not a member of {label}{hint}"
+    return f"{member_name(member)} is not a member of {label}{hint}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from botocore import __version__ as botocore_version
 
 from sagemaker_byoc.compiler import escape
 from sagemaker_byoc.compiler.build_inputs import DEFAULT_OUTPUT_DIR, IGNORED_DIRS, IGNORED_SUFFIXES, LOCAL_RUNS_DIR
+from sagemaker_byoc.compiler.tuning_request import DEFINITION_MEMBERS
 from sagemaker_byoc.spec import secrets
 from sagemaker_byoc.spec.code_tree import tree_problems
 from sagemaker_byoc.spec.diagnostics import Diagnostic
@@ -195,6 +196,91 @@ def vpc_is_complete(job: Job) -> Iterator[Diagnostic]:
         yield job.source.diagnostic(("network",), f"a VPC needs both subnets and security_groups; {missing} is empty")
 
 
+# Channel keys that describe S3 data, and so mean nothing for a mounted file system.
+_S3_ONLY_CHANNEL_KEYS = ("distribution", "data_type", "instance_groups")
+
+
+def channels_have_one_source(job: Job) -> Iterator[Diagnostic]:
+    """Each channel reads S3, FSx for Lustre or EFS: exactly one. A file system is mounted into
+    the VPC, in File mode, with the S3 settings left out."""
+    for channel in job.inputs:
+        given = job.source.data["inputs"][channel.name]
+        spec = given if isinstance(given, dict) else {"s3": given}
+        at = ("inputs", channel.name)
+        sources = [key for key in ("s3", "fsx", "efs") if key in spec]
+        if not sources:
+            yield job.source.diagnostic(at, f"channel {channel.name!r} needs one of s3, fsx or efs")
+            continue
+        if len(sources) > 1:
+            yield job.source.diagnostic((*at, sources[1]), f"channel {channel.name!r} sets {' and '.join(sources)}; set exactly one", key=True)
+            continue
+        if channel.file_system is None:
+            continue
+        kind = sources[0]
+        for key in _S3_ONLY_CHANNEL_KEYS:
+            if key in spec:
+                yield job.source.diagnostic((*at, key), f"{key} applies to S3 data only, not to a file system ({kind})", key=True)
+        if channel.mode not in (None, "File"):
+            yield job.source.diagnostic(
+                (*at, "mode"), f"a file system ({kind}) is mounted, so its channel is read in File mode; {channel.mode} streams from S3 only"
+            )
+        if not (job.network.subnets and job.network.security_groups):
+            yield job.source.diagnostic(
+                (*at, kind),
+                f"a file system ({kind}) is reached inside its VPC: set network.subnets and network.security_groups "
+                "to subnets and security groups that can reach it",
+            )
+
+
+# Request members a tuning request carries over: the definition's, the tags and the
+# hyperparameters (as static ones).
+_CARRIED_INTO_TUNING = frozenset((*DEFINITION_MEMBERS, "Tags", "HyperParameters"))
+# The keys whose request members the tuning API's training job definition has no place for.
+_NOT_IN_TUNING_JOBS = {
+    "tensorboard": "TensorBoardOutputConfig",
+    "experiment": "ExperimentConfig",
+    "debugger": "DebugHookConfig and DebugRuleConfigurations",
+    "profiler": "ProfilerConfig and ProfilerRuleConfigurations",
+}
+
+
+def tuning_keeps_only_what_it_can(job: Job) -> Iterator[Diagnostic]:
+    """A tuning job's training jobs are described by HyperParameterTrainingJobDefinition, which
+    lacks some of CreateTrainingJob's members: say so instead of dropping them unannounced."""
+    if job.tuning is None:
+        return
+    data = job.source.data
+    left_out = [((key,), member) for key, member in _NOT_IN_TUNING_JOBS.items() if data.get(key) is not None]
+    for hatch in ("request", "request_override"):
+        left_out += [((hatch, member), member) for member in data.get(hatch) or {} if member not in _CARRIED_INTO_TUNING]
+    for at, member in left_out:
+        yield job.source.diagnostic(
+            at,
+            f"the tuning job's training jobs run without {member}, which the tuning API's training job definition lacks "
+            "(plain training jobs still get it)",
+            key=True,
+            severity="warning",
+        )
+
+
+def hatch_keeps_the_shim(job: Job) -> Iterator[Diagnostic]:
+    """SageMaker starts the image as `train` on the PATH, which is the shim; an entrypoint given
+    through the escape hatch replaces that start, so the shim's environment, arguments and
+    failure reports are gone unless the entrypoint runs `train` itself."""
+    for hatch in ("request", "request_override"):
+        spec = (job.source.data.get(hatch) or {}).get("AlgorithmSpecification")
+        if not isinstance(spec, dict):
+            continue
+        for member in ("ContainerEntrypoint", "ContainerArguments"):
+            if member in spec:
+                yield job.source.diagnostic(
+                    (hatch, "AlgorithmSpecification", member),
+                    f"{member} changes how SageMaker starts the image, otherwise as `train` (the shim); make sure it still runs train",
+                    key=True,
+                    severity="warning",
+                )
+
+
 def channel_local_paths_inside(job: Job) -> Iterator[Diagnostic]:
     for channel in job.inputs:
         if channel.local is not None and PurePosixPath(channel.local).is_absolute():
@@ -331,6 +417,9 @@ RULES: tuple[Rule, ...] = (
     metric_regexes_compile,
     metric_names_unique,
     vpc_is_complete,
+    channels_have_one_source,
+    tuning_keeps_only_what_it_can,
+    hatch_keeps_the_shim,
     channel_local_paths_inside,
     instance_groups_replace_type_and_count,
     named_instance_groups_exist,

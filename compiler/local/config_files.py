@@ -33,7 +33,9 @@ def input_data_config(request: dict[str, Any]) -> dict[str, dict[str, str]]:
         if "ContentType" in channel:
             entry["ContentType"] = channel["ContentType"]
         entry["TrainingInputMode"] = channel.get("InputMode", job_mode)
-        entry["S3DistributionType"] = channel["DataSource"]["S3DataSource"]["S3DataDistributionType"]
+        # A mounted file system is the same on every host: fully replicated, as far as the
+        # script can tell.
+        entry["S3DistributionType"] = channel["DataSource"].get("S3DataSource", {}).get("S3DataDistributionType", "FullyReplicated")
         entry["RecordWrapperType"] = channel.get("RecordWrapperType", "None")
         config[channel["ChannelName"]] = entry
     return config

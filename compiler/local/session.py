@@ -243,10 +243,12 @@ def _check_inputs(compiled: Compiled, allow_missing: bool) -> None:
     problems = []
     if not allow_missing:
         for channel in missing_channels(job):
+            # A file system lives inside its VPC: nothing on this machine can fetch it.
+            where = "" if channel.file_system is None else f" (its {channel.file_system.type} file system is reachable only inside its VPC)"
             problems.append(
                 job.source.diagnostic(
                     ("inputs", channel.name),
-                    f"channel {channel.name!r} has no local: path for local runs; "
+                    f"channel {channel.name!r} has no local: path for local runs{where}; "
                     "add one (a directory beside job.yaml) or pass --allow-missing-channels",
                 )
             )
