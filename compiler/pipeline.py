@@ -143,8 +143,10 @@ def _hatch_refusal(job: Job, refusal: HatchRefusal) -> Diagnostic:
     member = ".".join(member_name(str(step)) for step in refusal.at[1:])
     if refusal.rendered_from is None:
         message = f"{member} is not rendered from job.yaml, so there is nothing to override; add it under request"
+    elif not refusal.rendered_from:
+        message = f"{member} is set by the compiler, from no job.yaml key; replace it under request_override"
     else:
-        key = ".".join(member_name(str(step)) for step in refusal.rendered_from) or "job.yaml"
+        key = ".".join(member_name(str(step)) for step in refusal.rendered_from)
         message = (
             f"{member} is rendered from {key}; set it there, or replace it under request_override "
             "(two places that set one field would leave it unclear which one counts)"

@@ -900,6 +900,8 @@ def near(original):
     if isinstance(original, bool):
         return st.booleans()
     if isinstance(original, int):
+        if original < 0:  # an earlier mutation drew it: stay on its side of zero
+            return st.integers(min_value=original * 2 - 1, max_value=0)
         return st.integers(min_value=max(0, original // 2 - 1), max_value=original * 2 + 1)
     if isinstance(original, str):
         return st.sampled_from([original, original[: max(1, len(original) // 2)], original + "1", original.upper(), ""])

@@ -269,7 +269,7 @@ def test_request_never_changes_what_job_yaml_renders(tmp_path):
         ("/request/ResourceConfig/VolumeSizeInGB",
          f"ResourceConfig.VolumeSizeInGB is rendered from resources.volume_gb; set it there, or replace it under request_override {why}", 13, 20),
         ("/request/AlgorithmSpecification/TrainingInputMode",
-         f"AlgorithmSpecification.TrainingInputMode is rendered from inputs; set it there, or replace it under request_override {why}", 14, 28),
+         "AlgorithmSpecification.TrainingInputMode is set by the compiler, from no job.yaml key; replace it under request_override", 14, 28),
     ]
 
 
