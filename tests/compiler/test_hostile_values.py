@@ -45,9 +45,10 @@ case "$*" in
 esac
 exit 0
 """
+# One file per call, its arguments NUL-terminated: a file name may hold any other byte.
 DOCKER_STANDIN = """#!/bin/sh
-printf '%s\\0' "$@" >>"$RECORD"
-printf '\\1' >>"$RECORD"
+calls=$(ls "$RECORD" | wc -l)
+printf '%s\\0' "$@" >"$RECORD/$((calls + 1))"
 cat >/dev/null
 exit 0
 """
@@ -77,9 +78,11 @@ def run_build_script(script: Path, cwd: Path) -> tuple[subprocess.CompletedProce
         (bin_dir / name).write_text(body)
         (bin_dir / name).chmod(0o755)
     record = bin_dir / "record"
+    record.mkdir()
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "RECORD": str(record), "HOME": str(cwd)}
     result = subprocess.run(["sh", str(script)], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
-    calls = [call.split("\0")[:-1] for call in record.read_bytes().decode().split("\1")[:-1]] if record.exists() else []
+    files = sorted(record.iterdir(), key=lambda call: int(call.name))
+    calls = [call.read_bytes().decode().split("\0")[:-1] for call in files]
     return result, next((call for call in calls if call[0] == "build"), [])
 
 
