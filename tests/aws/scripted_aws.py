@@ -80,7 +80,7 @@ def error(code: str, message: str) -> Reply:
 
 @pytest.fixture
 def scripted_sagemaker(tmp_path) -> Iterator[ScriptedSageMaker]:
-    env = isolated_env(tmp_path, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    env = isolated_env(tmp_path, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
     scripted = ScriptedSageMaker(env)
     thread = threading.Thread(target=scripted.server.serve_forever, daemon=True)
     thread.start()
