@@ -3,12 +3,14 @@
 The request is the one create_training_job.json holds, rendered afresh in memory, with a unique
 name `<name>-<UTC YYYYmmddHHMMSS>`. boto3 finds credentials and honours AWS_ENDPOINT_URL as usual;
 the region is always the job's. Before submitting, ECR is asked whether the request's image was
-pushed (a warning if not: the job would fail minutes later when pulling it). Retries follow
+pushed and, under an explicit image.tag, built from the job's inputs as they are now
+(compiler/image_guard.py); if not, nothing is submitted unless --allow-stale. Retries follow
 botocore's standard mode (throttling and connection errors are retried with backoff;
 AWS_MAX_ATTEMPTS sets the number of attempts).
 
 Exit status: 0 submitted (with --wait: completed); 1 with --wait, the job failed or was stopped;
-2 invalid job.yaml (reported by the compiler); 3 AWS refused the request or could not be reached.
+2 invalid job.yaml (reported by the compiler); 3 AWS refused the request or could not be reached;
+4 the image is missing from ECR or stale, nothing was submitted.
 Every AWS problem is one line on stderr: `submit: error: …`. With --tune the job's tuning job is
 started instead (compiler/submit_tuning.py).
 """
@@ -23,11 +25,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from sagemaker_byoc.compiler import image_guard
 from sagemaker_byoc.compiler.job_logs import JobLogs, host_count
 from sagemaker_byoc.compiler.pipeline import Compiled
 from sagemaker_byoc.compiler.render import request_json
 
-EXIT_OK, EXIT_JOB_FAILED, EXIT_AWS, EXIT_INTERRUPTED = 0, 1, 3, 130
+EXIT_OK, EXIT_JOB_FAILED, EXIT_AWS, EXIT_IMAGE, EXIT_INTERRUPTED = 0, 1, 3, 4, 130
 NAME_MAX = 63
 TIMESTAMP_FORMAT = "%Y%m%d%H%M%S"
 TERMINAL_STATUSES = ("Completed", "Failed", "Stopped")
@@ -44,7 +47,6 @@ BAD_CREDENTIALS = {
     "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException",
     "SignatureDoesNotMatch", "IncompleteSignature", "ExpiredToken", "ExpiredTokenException",
 }
-IMAGE_MISSING = {"ImageNotFoundException", "RepositoryNotFoundException"}
 THROTTLED = {"ThrottlingException", "Throttling", "ThrottledException", "RequestLimitExceeded", "TooManyRequestsException"}
 
 
@@ -56,6 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --wait, follow the job's status only, without streaming its CloudWatch logs")
     parser.add_argument("--poll-interval", type=_positive_seconds, default=DEFAULT_POLL_S, metavar="SECONDS",
                         help=f"seconds between Describe… calls with --wait (default: {DEFAULT_POLL_S:g})")
+    parser.add_argument("--allow-stale", action="store_true",
+                        help="submit even when ECR lacks the image, or the image under an explicit image.tag was built from other inputs")
     parser.add_argument("--tune", action="store_true",
                         help="start the job's hyperparameter tuning job (its tuning: section) instead of one training job")
 
@@ -76,7 +80,8 @@ def run(compiled: Compiled, args: argparse.Namespace) -> int:
 
     try:
         session = aws_session(job.region)
-        warn_if_image_missing(session, job.account, compiled.rendered.image_uri, compiled.out_dir / "build_and_push.sh")
+        if not image_ready(session, compiled, args):
+            return EXIT_IMAGE
         client = session.client("sagemaker", config=client_config())
         arn = client.create_training_job(**request)["TrainingJobArn"]
         print(f"TrainingJobName: {name}")
@@ -118,25 +123,13 @@ def client_config(max_attempts: int | None = None) -> Any:
     )
 
 
-def warn_if_image_missing(session: Any, account: str, image_uri: str, push_script: Path) -> None:
-    """SageMaker finds a missing image only once the job's instances try to pull it, minutes
-    later; ECR can say so now. Best effort: a check that cannot be made is skipped (the
-    CreateTrainingJob call that follows reports credential and network problems itself)."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    repository, _, tag = image_uri.partition("/")[2].rpartition(":")
-    try:
-        ecr = session.client("ecr", config=client_config(max_attempts=1))
-        ecr.describe_images(registryId=account, repositoryName=repository, imageIds=[{"imageTag": tag}])
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in IMAGE_MISSING:
-            print(
-                f"submit: warning: {image_uri} is not in ECR; the job will fail when it pulls the image "
-                f"(push it with {push_script})",
-                file=sys.stderr,
-            )
-    except (BotoCoreError, ValueError):
-        pass
+def image_ready(session: Any, compiled: Compiled, args: argparse.Namespace) -> bool:
+    """The image guard (compiler/image_guard.py) for this compiled job; False: do not submit."""
+    rendered = compiled.rendered
+    return image_guard.check_image(
+        session, client_config(max_attempts=1), compiled.job.account, rendered.image_uri, rendered.inputs_tag,
+        compiled.out_dir / "build_and_push.sh", args.allow_stale,
+    )
 
 
 def wait_for_job(

@@ -72,13 +72,13 @@ def assert_one_error_line(result: subprocess.CompletedProcess, code: int, *fragm
 def test_submit_starts_the_job_with_a_unique_name(request_path, aws_env, fresh_moto, moto_boto3):
     expected = rendered_request(request_path)
 
-    result = submit(job_of(request_path), aws_env)
+    result = submit(job_of(request_path), aws_env, "--allow-stale")
 
     assert result.returncode == 0, result.stderr
-    # Nothing was pushed to this ECR: submit says so, and submits all the same.
+    # Nothing was pushed to this ECR: submit says so, and with --allow-stale submits all the same.
     image = expected["AlgorithmSpecification"]["TrainingImage"]
     assert result.stderr.splitlines() == [
-        f"submit: warning: {image} is not in ECR; the job will fail when it pulls the image "
+        f"submit: warning: {image} is not in ECR; the job would fail when it pulls the image "
         f"(push it with {job_of(request_path).parent / 'generated' / 'build_and_push.sh'})"
     ]
     out = printed(result.stdout)
@@ -114,6 +114,20 @@ def test_dry_run_needs_neither_credentials_nor_a_network(basic_request, tmp_path
     assert json.loads(result.stdout)["AlgorithmSpecification"] == rendered_request(basic_request)["AlgorithmSpecification"]
 
 
+def test_an_image_missing_from_ecr_is_refused(basic_request, aws_env, fresh_moto, moto_boto3):
+    image = rendered_request(basic_request)["AlgorithmSpecification"]["TrainingImage"]
+
+    result = submit(job_of(basic_request), aws_env)
+
+    assert result.returncode == 4
+    assert result.stderr == (
+        f"submit: error: {image} is not in ECR; the job would fail when it pulls the image "
+        f"(push it with {job_of(basic_request).parent / 'generated' / 'build_and_push.sh'}), or submit with --allow-stale\n"
+    )
+    assert result.stdout == ""
+    assert moto_boto3("sagemaker").list_training_jobs()["TrainingJobSummaries"] == []
+
+
 def test_an_image_in_ecr_gets_no_warning(basic_request, aws_env, fresh_moto, moto_boto3):
     image = rendered_request(basic_request)["AlgorithmSpecification"]["TrainingImage"]
     repository, _, tag = image.partition("/")[2].rpartition(":")
@@ -131,7 +145,7 @@ def test_an_image_in_ecr_gets_no_warning(basic_request, aws_env, fresh_moto, mot
 
 def test_wait_follows_the_job_until_it_completes(basic_request, aws_env):
     # moto marks a training job Completed as soon as it is created.
-    result = submit(job_of(basic_request), aws_env, "--wait", "--poll-interval", "0.1")
+    result = submit(job_of(basic_request), aws_env, "--wait", "--allow-stale", "--poll-interval", "0.1")
 
     assert result.returncode == 0, result.stderr
     out = printed(result.stdout)

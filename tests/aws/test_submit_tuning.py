@@ -18,7 +18,7 @@ TUNING_NAME = re.compile(r"(?P<base>.+)-(?P<stamp>\d{14})")
 
 
 def test_tune_creates_the_tuning_job_with_a_unique_name(aws_env, fresh_moto, moto_boto3):
-    result = submit(EXAMPLE, aws_env, "--tune")
+    result = submit(EXAMPLE, aws_env, "--tune", "--allow-stale")
     assert result.returncode == 0, result.stderr
     out = printed(result.stdout)
     name = out["HyperParameterTuningJobName"]
