@@ -107,17 +107,25 @@ image_has_tag() {
 	return 1
 }
 
-# Gives the image under tag $1 the tag $2 too, through ECR alone (no build, no docker).
+# Gives the image under tag $1 the tag $2 too, through ECR alone (no build, no docker): the
+# manifest is put again under the new tag, as ECR's guide retags images.
 retag() {
+	source_tag=$1
+	new_tag=$2
 	manifest=$(aws ecr batch-get-image --region "$region" --registry-id "$account" \
-		--repository-name "$repository" --image-ids imageTag="$1" \
+		--repository-name "$repository" --image-ids imageTag="$source_tag" \
 		--query 'images[0].imageManifest' --output text) || err "step 'read manifest' failed"
 	media_type=$(aws ecr batch-get-image --region "$region" --registry-id "$account" \
-		--repository-name "$repository" --image-ids imageTag="$1" \
+		--repository-name "$repository" --image-ids imageTag="$source_tag" \
 		--query 'images[0].imageManifestMediaType' --output text) || err "step 'read manifest' failed"
+	# Without a media type from ECR, ECR reads it from the manifest.
+	set -- --image-manifest "$manifest"
+	case $media_type in
+	'' | None) ;;
+	*) set -- "$@" --image-manifest-media-type "$media_type" ;;
+	esac
 	aws ecr put-image --region "$region" --registry-id "$account" --repository-name "$repository" \
-		--image-tag "$2" --image-manifest "$manifest" --image-manifest-media-type "$media_type" >/dev/null ||
-		err "step 'tag $2' failed"
+		--image-tag "$new_tag" "$@" >/dev/null || err "step 'tag $new_tag' failed"
 }
 
 login() {
