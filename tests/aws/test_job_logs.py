@@ -274,6 +274,5 @@ def test_no_logs_only_polls(basic_request_job, scripted_sagemaker):
 
 @pytest.fixture
 def basic_request_job() -> Path:
-    if not BASIC_JOB.exists():
-        pytest.skip("no examples/basic/job.yaml")
+    assert BASIC_JOB.exists(), "examples/basic/job.yaml is missing"
     return BASIC_JOB
