@@ -146,8 +146,11 @@ def scratch_copy() -> Path:
     tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout.split(b"\0")
     for name in filter(None, tracked):
         source = REPO / name.decode()
-        if source.is_file():
-            target = root / name.decode()
+        target = root / name.decode()
+        if source.is_symlink():  # sagemaker_byoc/'s links to the top-level folders stay links
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(os.readlink(source))
+        elif source.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
     for linked in (".venv", ".oracle", ".tf"):

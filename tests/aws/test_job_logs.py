@@ -160,6 +160,21 @@ class CountingClient:
         return getattr(self.client, operation)
 
 
+def test_a_stream_longer_than_a_page_is_read_whole_from_its_head(moto_boto3, fresh_moto, capsys):
+    # GetLogEvents answers at most 10000 events a call: the first line is on the first page only
+    # when the stream is read from its head, and the last one only by following the token.
+    logs = moto_boto3("logs")
+    hosts = Hosts(logs, JOB)
+    for first in range(0, 10_001, 5_000):
+        hosts.log("algo-1", first, *(f"line {number}" for number in range(first, min(first + 5_000, 10_001))))
+
+    printed = JobLogs(logs, JOB, hosts=1).show_new()
+
+    lines = capsys.readouterr().out.splitlines()
+    assert printed == 10_001
+    assert (lines[0], lines[-1], len(set(lines))) == ("line 0", "line 10000", 10_001)
+
+
 @pytest.mark.parametrize(
     "stream, host",
     [
