@@ -21,8 +21,9 @@ EXIT_OK, EXIT_NOT_FOUND = 0, 2
 # The transitions `status` shows: the latest ones.
 TRANSITIONS_SHOWN = 5
 NOT_FOUND_CODES = {"ResourceNotFound", "ResourceNotFoundException"}
-# SageMaker answers a name it does not know with a ValidationException whose message says so.
-NOT_FOUND_MESSAGES = ("could not find", "not found", "does not exist")
+# SageMaker answers a name it does not know with a ValidationException whose message says so
+# ("Requested resource not found."; moto: "Could not find training job …").
+NOT_FOUND_MESSAGES = ("could not find", "not found")
 ENDING_STATUSES = ("Stopping",)
 
 

@@ -119,6 +119,24 @@ def test_a_name_that_does_not_exist_is_exit_2(subcommand, aws_env, fresh_moto):
     assert result.stdout == ""
 
 
+def test_sagemakers_own_not_found_answer_is_exit_2(scripted_sagemaker):
+    scripted_sagemaker.answer("DescribeTrainingJob", error("ValidationException", "Requested resource not found."))
+
+    result = command(scripted_sagemaker.env, "logs", "job-1")
+
+    assert result.returncode == 2
+    assert result.stderr == f"logs: error: no training job named job-1 in {REGION}\n"
+
+
+def test_a_validation_error_that_is_not_about_the_name_is_exit_3(scripted_sagemaker):
+    scripted_sagemaker.answer("DescribeTrainingJob", error("ValidationException", "1 validation error detected: Value 'x' failed"))
+
+    result = command(scripted_sagemaker.env, "status", "job-1")
+
+    assert result.returncode == 3
+    assert result.stderr.startswith("status: error: DescribeTrainingJob: SageMaker rejected the request (ValidationException)")
+
+
 def test_no_region_is_exit_2(aws_env):
     env = {key: value for key, value in aws_env.items() if key != "AWS_DEFAULT_REGION"}
 
