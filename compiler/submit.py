@@ -151,7 +151,7 @@ def wait_for_job(
         "TrainingJobStatus",
         lambda described: described.get("SecondaryStatus", ""),
         lambda described, name, elapsed: report_end(described, name, elapsed, program),
-        f"aws sagemaker stop-training-job --region {region} --training-job-name {name}",
+        f"sagemaker-byoc stop --region {region} {name}",
         poll_s,
         logs=logs,
         program=program,

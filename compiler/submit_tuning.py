@@ -60,7 +60,7 @@ def wait_for_tuning_job(client: Any, name: str, region: str, poll_s: float) -> i
         "HyperParameterTuningJobStatus",
         describe_progress,
         _report_end,
-        f"aws sagemaker stop-hyper-parameter-tuning-job --region {region} --hyper-parameter-tuning-job-name {name}",
+        f"sagemaker-byoc stop --tuning --region {region} {name}",
         poll_s,
     )
 

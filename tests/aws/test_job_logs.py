@@ -111,6 +111,19 @@ def test_two_hosts_lines_are_printed_once_each_in_time_order_with_the_tail(moto_
     assert sagemaker.calls == 5
 
 
+def test_ctrl_c_stops_the_waiting_and_says_how_to_stop_the_job(moto_boto3, fresh_moto, capsys):
+    def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    logs = JobLogs(moto_boto3("logs"), JOB, hosts=1)
+    status = wait_for_job(DescribeScript(("InProgress", "Training")), JOB, "eu-west-1", 30.0, logs=logs, program="logs", sleep=interrupted)
+
+    assert status == 130
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"logs: stopped waiting; {JOB} goes on. To stop it: sagemaker-byoc stop --region eu-west-1 {JOB}"
+    )
+
+
 def test_one_host_gets_no_prefix_and_a_finished_job_is_read_without_waiting(moto_boto3, fresh_moto, capsys):
     logs = moto_boto3("logs")
     hosts = Hosts(logs, JOB)
