@@ -22,7 +22,6 @@ import math
 import sys
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Callable
 
 from sagemaker_byoc.compiler import image_guard

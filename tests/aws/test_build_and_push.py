@@ -49,6 +49,11 @@ class Docker:
 
 @pytest.fixture
 def docker(tmp_path: Path) -> Docker:
+    return make_docker(tmp_path)
+
+
+def make_docker(tmp_path: Path) -> Docker:
+    """The stand-in docker in a fresh PATH directory under tmp_path."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     shutil.copyfile(STANDIN, bin_dir / "docker")

@@ -14,7 +14,7 @@ import pytest
 
 from sagemaker_byoc.compiler.pipeline import compile_job
 from tests.aws.sagemaker_roundtrip import REPO_ROOT
-from tests.aws.test_build_and_push import MANIFEST, docker, run_script, split_image  # noqa: F401 (fixture)
+from tests.aws.test_build_and_push import MANIFEST, Docker, make_docker, run_script, split_image
 from tests.aws.test_submit import submit
 
 # An example with an explicit image.tag.
@@ -41,6 +41,11 @@ class CopiedJob:
         rendered = compile_job(self.job).rendered
         assert rendered.inputs_tag is not None
         return rendered.image_uri, rendered.inputs_tag
+
+
+@pytest.fixture
+def docker(tmp_path: Path) -> Docker:
+    return make_docker(tmp_path)
 
 
 @pytest.fixture
