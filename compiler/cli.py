@@ -2,8 +2,9 @@
 and {status,logs,stop} NAME [options] for a job already started (compiler/job_commands.py).
 
 Exit status: 0 success, 1 the committed artifacts differ from a fresh render (check) or the job
-failed (run-local, submit --wait, logs --follow), 2 invalid input or no job of that name, 3 an AWS-side failure (submit) or a local
-run skipped for a missing framework (run-local). Diagnostics go to stderr as
+failed (run-local, submit --wait, logs --follow), 2 invalid input or no job of that name, 3 an
+AWS-side failure (submit, status, logs, stop) or a local run skipped for a missing framework
+(run-local), 4 the image in ECR is missing or stale (submit). Diagnostics go to stderr as
 `job.yaml:LINE:COL: error: message (at pointer)`.
 """
 
