@@ -47,14 +47,14 @@ run-local: $(VENV)/.runtime ## Run a job here as SageMaker would: make run-local
 	$(PY) -m sagemaker_byoc run-local "$(JOB)" --hps "$$HPS" $(if $(WORKDIR),--workdir "$(WORKDIR)")
 
 .PHONY: submit
-submit: $(VENV)/.runtime ## Start a job on SageMaker: make submit JOB=path/job.yaml [WAIT=1] [DRY_RUN=1]
+submit: $(VENV)/.runtime ## Start a job on SageMaker: make submit JOB=path/job.yaml [WAIT=1] [DRY_RUN=1] [ALLOW_STALE=1]
 	@test -n "$(JOB)" || { echo "usage: make submit JOB=path/to/job.yaml [WAIT=1] [DRY_RUN=1]" >&2; exit 2; }
-	@$(PY) -m sagemaker_byoc submit "$(JOB)" $(if $(WAIT),--wait) $(if $(DRY_RUN),--dry-run)
+	@$(PY) -m sagemaker_byoc submit "$(JOB)" $(if $(WAIT),--wait) $(if $(DRY_RUN),--dry-run) $(if $(ALLOW_STALE),--allow-stale)
 
 .PHONY: tune
-tune: $(VENV)/.runtime ## Start a job's tuning job on SageMaker: make tune JOB=path/job.yaml [WAIT=1] [DRY_RUN=1]
+tune: $(VENV)/.runtime ## Start a job's tuning job on SageMaker: make tune JOB=path/job.yaml [WAIT=1] [DRY_RUN=1] [ALLOW_STALE=1]
 	@test -n "$(JOB)" || { echo "usage: make tune JOB=path/to/job.yaml [WAIT=1] [DRY_RUN=1]" >&2; exit 2; }
-	@$(PY) -m sagemaker_byoc submit --tune "$(JOB)" $(if $(WAIT),--wait) $(if $(DRY_RUN),--dry-run)
+	@$(PY) -m sagemaker_byoc submit --tune "$(JOB)" $(if $(WAIT),--wait) $(if $(DRY_RUN),--dry-run) $(if $(ALLOW_STALE),--allow-stale)
 
 .PHONY: check
 check: $(VENV)/.runtime ## Fail if committed generated/ differs from a fresh render: make check [JOB=path/job.yaml] (default: every example)

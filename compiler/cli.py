@@ -1,8 +1,10 @@
-"""Command line: sagemaker-byoc (or python -m sagemaker_byoc) {compile,check,validate,run-local,submit} JOB [options].
+"""Command line: sagemaker-byoc (or python -m sagemaker_byoc) {compile,check,validate,run-local,submit} JOB [options],
+and {status,logs,stop} NAME [options] for a job already started (compiler/job_commands.py).
 
 Exit status: 0 success, 1 the committed artifacts differ from a fresh render (check) or the job
-failed (run-local, submit --wait), 2 invalid input, 3 an AWS-side failure (submit) or a local
-run skipped for a missing framework (run-local). Diagnostics go to stderr as
+failed (run-local, submit --wait, logs --follow), 2 invalid input or no job of that name, 3 an
+AWS-side failure (submit, status, logs, stop) or a local run skipped for a missing framework
+(run-local), 4 the image in ECR is missing or stale (submit). Diagnostics go to stderr as
 `job.yaml:LINE:COL: error: message (at pointer)`.
 """
 
@@ -13,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from sagemaker_byoc.compiler import starter, submit
+from sagemaker_byoc.compiler import job_commands, starter, submit
 from sagemaker_byoc.compiler.explain import explain
 from sagemaker_byoc.compiler.local import arguments as local_arguments
 from sagemaker_byoc.compiler.output import OutputError, differences, write_artifacts
@@ -156,4 +158,13 @@ def _parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print job.yaml's JSON Schema, or write it to a file for editors")
     schema.add_argument("-o", "--out", metavar="FILE", help="write it here instead of standard output")
     schema.set_defaults(command=schema_command, job=None)
+
+    def by_name(name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(command=handler)
+        return sub
+
+    job_commands.add_status_arguments(by_name("status", job_commands.status, "show a started job's status, transitions, failure reason and model"))
+    job_commands.add_logs_arguments(by_name("logs", job_commands.logs, "print every host's CloudWatch log lines of a training job"))
+    job_commands.add_stop_arguments(by_name("stop", job_commands.stop, "stop a training job (or with --tuning a tuning job)"))
     return parser

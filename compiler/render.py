@@ -26,6 +26,8 @@ TOOL = "sagemaker-byoc"
 SHIM_PATH = Path(__file__).resolve().parent.parent / "shim" / "train"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TAG_LENGTH = 12
+# `inputs-` and the whole sha256 in hex: 71 characters, within ECR's 128 of [a-zA-Z0-9_.-].
+INPUTS_TAG_PREFIX = "inputs-"
 LABEL_PREFIX = "dev.sagemaker-byoc"
 TUNING_REQUEST_FILE = "create_hyper_parameter_tuning_job.json"
 
@@ -43,6 +45,9 @@ class Rendered:
     request: Request
     image_uri: str
     tuning_request: Request | None = None  # with a tuning: section only
+    # With an explicit image.tag: the second tag build_and_push.sh gives the image, naming its
+    # build inputs, which submit looks for (compiler/image_guard.py). None: the tag is the hash.
+    inputs_tag: str | None = None
 
 
 def render(job: Job, out_dir: Path) -> Rendered:
@@ -58,6 +63,7 @@ def render(job: Job, out_dir: Path) -> Rendered:
     excluded = frozenset({out_dir, job_dir / LOCAL_RUNS_DIR})
     digest = build_hash(body, shim, _requirement_files(job), job.code_path, excluded)
     tag = job.image.tag or digest[:TAG_LENGTH]
+    inputs_tag = f"{INPUTS_TAG_PREFIX}{digest}" if job.image.tag else None
     labels = [
         # The job file's name as the comments show it: a label is one line too.
         (f"{LABEL_PREFIX}.job", str(escape.comment(_relative(job.path.resolve(), job_dir)))),
@@ -68,7 +74,7 @@ def render(job: Job, out_dir: Path) -> Rendered:
 
     image_uri = f"{job.registry}/{job.image.repository}:{tag}"
     script = _templates().get_template("build_and_push.sh.j2").render(
-        header=header, job=job, tag=tag, context=_relative(job_dir, out_dir)
+        header=header, job=job, tag=tag, inputs_tag=inputs_tag, context=_relative(job_dir, out_dir)
     )
     request = build_request(job, image_uri)
     copied = [context[key] for key in ("requirements", "code_requirements", "shim") if context[key]]
@@ -84,7 +90,7 @@ def render(job: Job, out_dir: Path) -> Rendered:
     tuning_request = build_tuning_request(job, request) if job.tuning is not None else None
     if tuning_request is not None:
         artifacts += (Artifact(TUNING_REQUEST_FILE, request_json(tuning_request.body), 0o644),)
-    return Rendered(artifacts, request, image_uri, tuning_request)
+    return Rendered(artifacts, request, image_uri, tuning_request, inputs_tag)
 
 
 def request_json(body: dict) -> bytes:

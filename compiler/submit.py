@@ -3,12 +3,14 @@
 The request is the one create_training_job.json holds, rendered afresh in memory, with a unique
 name `<name>-<UTC YYYYmmddHHMMSS>`. boto3 finds credentials and honours AWS_ENDPOINT_URL as usual;
 the region is always the job's. Before submitting, ECR is asked whether the request's image was
-pushed (a warning if not: the job would fail minutes later when pulling it). Retries follow
+pushed and, under an explicit image.tag, built from the job's inputs as they are now
+(compiler/image_guard.py); if not, nothing is submitted unless --allow-stale. Retries follow
 botocore's standard mode (throttling and connection errors are retried with backoff;
 AWS_MAX_ATTEMPTS sets the number of attempts).
 
 Exit status: 0 submitted (with --wait: completed); 1 with --wait, the job failed or was stopped;
-2 invalid job.yaml (reported by the compiler); 3 AWS refused the request or could not be reached.
+2 invalid job.yaml (reported by the compiler); 3 AWS refused the request or could not be reached;
+4 the image is missing from ECR or stale, nothing was submitted.
 Every AWS problem is one line on stderr: `submit: error: …`. With --tune the job's tuning job is
 started instead (compiler/submit_tuning.py).
 """
@@ -20,19 +22,22 @@ import math
 import sys
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Callable
 
+from sagemaker_byoc.compiler import image_guard
+from sagemaker_byoc.compiler.job_logs import JobLogs, host_count
 from sagemaker_byoc.compiler.pipeline import Compiled
 from sagemaker_byoc.compiler.render import request_json
 
-EXIT_OK, EXIT_JOB_FAILED, EXIT_AWS, EXIT_INTERRUPTED = 0, 1, 3, 130
+EXIT_OK, EXIT_JOB_FAILED, EXIT_AWS, EXIT_IMAGE, EXIT_INTERRUPTED = 0, 1, 3, 4, 130
 NAME_MAX = 63
 TIMESTAMP_FORMAT = "%Y%m%d%H%M%S"
 TERMINAL_STATUSES = ("Completed", "Failed", "Stopped")
 DEFAULT_POLL_S = 30.0
 # Without a terminal, a progress line is printed when the status changes, and at least this often.
 HEARTBEAT_S = 600.0
+# After a job ends, its logs are read once more after this pause (at most one poll interval).
+DRAIN_PAUSE_S = 5.0
 CONNECT_TIMEOUT_S = 10
 READ_TIMEOUT_S = 60
 
@@ -41,7 +46,6 @@ BAD_CREDENTIALS = {
     "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException",
     "SignatureDoesNotMatch", "IncompleteSignature", "ExpiredToken", "ExpiredTokenException",
 }
-IMAGE_MISSING = {"ImageNotFoundException", "RepositoryNotFoundException"}
 THROTTLED = {"ThrottlingException", "Throttling", "ThrottledException", "RequestLimitExceeded", "TooManyRequestsException"}
 
 
@@ -49,8 +53,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="print the final request as JSON and send nothing")
     parser.add_argument("--wait", action="store_true",
                         help="follow the job until it ends; exit 1 if it fails or is stopped")
+    parser.add_argument("--no-logs", action="store_true",
+                        help="with --wait, follow the job's status only, without streaming its CloudWatch logs")
     parser.add_argument("--poll-interval", type=_positive_seconds, default=DEFAULT_POLL_S, metavar="SECONDS",
                         help=f"seconds between Describe… calls with --wait (default: {DEFAULT_POLL_S:g})")
+    parser.add_argument("--allow-stale", action="store_true",
+                        help="submit even when ECR lacks the image, or the image under an explicit image.tag was built from other inputs")
     parser.add_argument("--tune", action="store_true",
                         help="start the job's hyperparameter tuning job (its tuning: section) instead of one training job")
 
@@ -71,14 +79,16 @@ def run(compiled: Compiled, args: argparse.Namespace) -> int:
 
     try:
         session = aws_session(job.region)
-        warn_if_image_missing(session, job.account, compiled.rendered.image_uri, compiled.out_dir / "build_and_push.sh")
+        if not image_ready(session, compiled, args):
+            return EXIT_IMAGE
         client = session.client("sagemaker", config=client_config())
         arn = client.create_training_job(**request)["TrainingJobArn"]
         print(f"TrainingJobName: {name}")
         print(f"TrainingJobArn: {arn}", flush=True)
         if not args.wait:
             return EXIT_OK
-        return wait_for_job(client, name, job.region, args.poll_interval)
+        logs = None if args.no_logs else JobLogs(session.client("logs", config=client_config()), name, host_count(request))
+        return wait_for_job(client, name, job.region, args.poll_interval, logs=logs)
     except (BotoCoreError, ClientError, ValueError) as error:
         print(f"submit: error: {explain(error, name=name, region=job.region, role=job.role)}", file=sys.stderr)
         return EXIT_AWS
@@ -112,25 +122,13 @@ def client_config(max_attempts: int | None = None) -> Any:
     )
 
 
-def warn_if_image_missing(session: Any, account: str, image_uri: str, push_script: Path) -> None:
-    """SageMaker finds a missing image only once the job's instances try to pull it, minutes
-    later; ECR can say so now. Best effort: a check that cannot be made is skipped (the
-    CreateTrainingJob call that follows reports credential and network problems itself)."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    repository, _, tag = image_uri.partition("/")[2].rpartition(":")
-    try:
-        ecr = session.client("ecr", config=client_config(max_attempts=1))
-        ecr.describe_images(registryId=account, repositoryName=repository, imageIds=[{"imageTag": tag}])
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in IMAGE_MISSING:
-            print(
-                f"submit: warning: {image_uri} is not in ECR; the job will fail when it pulls the image "
-                f"(push it with {push_script})",
-                file=sys.stderr,
-            )
-    except (BotoCoreError, ValueError):
-        pass
+def image_ready(session: Any, compiled: Compiled, args: argparse.Namespace) -> bool:
+    """The image guard (compiler/image_guard.py) for this compiled job; False: do not submit."""
+    rendered = compiled.rendered
+    return image_guard.check_image(
+        session, client_config(max_attempts=1), compiled.job.account, rendered.image_uri, rendered.inputs_tag,
+        compiled.out_dir / "build_and_push.sh", args.allow_stale,
+    )
 
 
 def wait_for_job(
@@ -139,18 +137,23 @@ def wait_for_job(
     region: str,
     poll_s: float,
     *,
+    logs: JobLogs | None = None,
+    program: str = "submit",
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """Poll DescribeTrainingJob until the job ends; report progress on stderr."""
+    """Poll DescribeTrainingJob until the job ends; report progress on stderr and, with logs,
+    stream the job's logs on stdout."""
     return follow(
         name,
         lambda: client.describe_training_job(TrainingJobName=name),
         "TrainingJobStatus",
         lambda described: described.get("SecondaryStatus", ""),
-        _report_end,
-        f"aws sagemaker stop-training-job --region {region} --training-job-name {name}",
+        lambda described, name, elapsed: report_end(described, name, elapsed, program),
+        f"sagemaker-byoc stop --region {region} {name}",
         poll_s,
+        logs=logs,
+        program=program,
         clock=clock,
         sleep=sleep,
     )
@@ -165,46 +168,62 @@ def follow(
     stop_command: str,
     poll_s: float,
     *,
+    logs: JobLogs | None = None,
+    program: str = "submit",
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     """Poll a job (a training or a tuning job) until its status is terminal, with a progress
-    line on stderr; report_end says how it ended. Ctrl-C stops the waiting, not the job."""
+    line on stderr; report_end says how it ended. With logs, the lines that arrived since the
+    last poll are printed at each poll, and once more after a pause when the job has ended
+    (CloudWatch receives the last lines a few seconds late). Ctrl-C stops the waiting, not the job."""
     started = clock()
-    progress = Progress(sys.stderr, name)
+    progress = Progress(sys.stderr, name, program)
+    if logs is not None:
+        logs.before_output = progress.clear
+    seen_running = False
     try:
         while True:
             described = describe()
             status = described[status_key]
             elapsed = clock() - started
+            if logs is not None:
+                logs.show_new()
             if status in TERMINAL_STATUSES:
+                if logs is not None and seen_running:
+                    sleep(min(poll_s, DRAIN_PAUSE_S))
+                    logs.show_new()
                 progress.finish()
-                return report_end(described, name, elapsed)
+                return report_end(described, name, clock() - started)
+            seen_running = True
             progress.show(status, detail(described), elapsed)
             sleep(poll_s)
     except KeyboardInterrupt:
         progress.finish()
-        print(f"submit: stopped waiting; {name} goes on. To stop it: {stop_command}", file=sys.stderr)
+        print(f"{program}: stopped waiting; {name} goes on. To stop it: {stop_command}", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 
 class Progress:
     """One line per status change; on a terminal, a single line rewritten at every poll."""
 
-    def __init__(self, stream: Any, name: str) -> None:
+    def __init__(self, stream: Any, name: str, program: str = "submit") -> None:
         self.stream = stream
         self.name = name
+        self.program = program
         self.interactive = stream.isatty()
         self.last_state: tuple[str, str] | None = None
+        self.kept_state: tuple[str, str] | None = None  # the last status left on a line of its own
         self.last_printed_s = 0.0
         self.open_line = False
 
     def show(self, status: str, secondary: str, elapsed_s: float) -> None:
-        line = f"submit: {self.name}: {status}" + (f" / {secondary}" if secondary else "") + f", {format_elapsed(elapsed_s)} elapsed"
+        line = f"{self.program}: {self.name}: {status}" + (f" / {secondary}" if secondary else "") + f", {format_elapsed(elapsed_s)} elapsed"
         changed = (status, secondary) != self.last_state
         if self.interactive:
             if changed and self.open_line:
                 self.stream.write("\n")
+                self.kept_state = self.last_state
             self.stream.write(f"\r{line}\033[K")
             self.open_line = True
         elif changed or elapsed_s - self.last_printed_s >= HEARTBEAT_S:
@@ -213,6 +232,20 @@ class Progress:
         self.stream.flush()
         self.last_state = (status, secondary)
 
+    def clear(self) -> None:
+        """Make way for other output (log lines) at the beginning of a line: a status shown for
+        the first time stays as a line of its own; a status already kept so is erased, and
+        the next show() writes it again below the other output."""
+        if not self.open_line:
+            return
+        if self.last_state == self.kept_state:
+            self.stream.write("\r\033[K")
+        else:
+            self.stream.write("\n")
+            self.kept_state = self.last_state
+        self.stream.flush()
+        self.open_line = False
+
     def finish(self) -> None:
         if self.open_line:
             self.stream.write("\n")
@@ -220,17 +253,18 @@ class Progress:
             self.open_line = False
 
 
-def _report_end(described: dict[str, Any], name: str, elapsed_s: float) -> int:
+def report_end(described: dict[str, Any], name: str, elapsed_s: float, program: str = "submit") -> int:
+    """How a training job ended: the model's S3 URI on stdout, or the failure reason on stderr."""
     status = described["TrainingJobStatus"]
     took = format_elapsed(elapsed_s)
     if status == "Completed":
-        print(f"submit: {name}: Completed after {took}", file=sys.stderr)
+        print(f"{program}: {name}: Completed after {took}", file=sys.stderr)
         artifacts = described.get("ModelArtifacts", {}).get("S3ModelArtifacts")
         if artifacts:
             print(f"ModelArtifacts: {artifacts}")
         return EXIT_OK
     reason = one_line(described.get("FailureReason") or "no reason given")
-    print(f"submit: {name}: {status} after {took}: {reason}", file=sys.stderr)
+    print(f"{program}: {name}: {status} after {took}: {reason}", file=sys.stderr)
     return EXIT_JOB_FAILED
 
 
@@ -239,7 +273,7 @@ def format_elapsed(seconds: float) -> str:
     return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
-def explain(error: Exception, *, name: str, region: str, role: str, kind: str = "training job") -> str:
+def explain(error: Exception, *, name: str, region: str, role: str | None, kind: str = "training job") -> str:
     """One line saying what went wrong with AWS and, where it is clear, what to do."""
     from botocore import exceptions as boto
 
@@ -261,14 +295,14 @@ def explain(error: Exception, *, name: str, region: str, role: str, kind: str = 
     return one_line(str(error))
 
 
-def _explain_client_error(error: Any, *, name: str, region: str, role: str, kind: str) -> str:
+def _explain_client_error(error: Any, *, name: str, region: str, role: str | None, kind: str) -> str:
     details = error.response.get("Error", {})
     code = details.get("Code", "Unknown")
     message = one_line(details.get("Message") or "no message")
     operation = error.operation_name
     if code in ACCESS_DENIED:
-        return (f"{operation}: access denied ({code}): {message} "
-                f"(the caller needs sagemaker:{operation}, and iam:PassRole on {role})")
+        needs = f"sagemaker:{operation}" + (f", and iam:PassRole on {role}" if role else "")
+        return f"{operation}: access denied ({code}): {message} (the caller needs {needs})"
     if code in BAD_CREDENTIALS:
         return f"{operation}: AWS rejected the credentials ({code}): {message}"
     if code in THROTTLED:

@@ -38,7 +38,8 @@ def run(compiled: Compiled, args: argparse.Namespace) -> int:
 
     try:
         session = submit.aws_session(job.region)
-        submit.warn_if_image_missing(session, job.account, compiled.rendered.image_uri, compiled.out_dir / "build_and_push.sh")
+        if not submit.image_ready(session, compiled, args):
+            return submit.EXIT_IMAGE
         client = session.client("sagemaker", config=submit.client_config())
         arn = client.create_hyper_parameter_tuning_job(**request)["HyperParameterTuningJobArn"]
         print(f"HyperParameterTuningJobName: {name}")
@@ -59,7 +60,7 @@ def wait_for_tuning_job(client: Any, name: str, region: str, poll_s: float) -> i
         "HyperParameterTuningJobStatus",
         describe_progress,
         _report_end,
-        f"aws sagemaker stop-hyper-parameter-tuning-job --region {region} --hyper-parameter-tuning-job-name {name}",
+        f"sagemaker-byoc stop --tuning --region {region} {name}",
         poll_s,
     )
 

@@ -41,7 +41,10 @@ MODULE_TESTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("spec/java_regex.py", ("tests/test_java_pattern_oracle.py", "tests/test_request_rules.py")),
     ("spec/service_model.py", ("tests/test_request_rules.py", "tests/test_cli_model_parity.py")),
     ("spec/*.py", _SPEC_AND_COMPILER_TESTS),
-    ("compiler/submit.py", ("tests/aws/test_submit.py",)),
+    ("compiler/submit.py", ("tests/aws/test_submit.py", "tests/aws/test_job_logs.py")),
+    ("compiler/job_logs.py", ("tests/aws/test_job_logs.py",)),
+    ("compiler/job_commands.py", ("tests/aws/test_job_commands.py",)),
+    ("compiler/image_guard.py", ("tests/aws/test_image_guard.py", "tests/aws/test_submit.py")),
     ("compiler/local/*.py", _LOCAL_TESTS),
     ("compiler/*.py", _SPEC_AND_COMPILER_TESTS),
     ("shim/train", _SHIM_TESTS),
@@ -143,8 +146,11 @@ def scratch_copy() -> Path:
     tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout.split(b"\0")
     for name in filter(None, tracked):
         source = REPO / name.decode()
-        if source.is_file():
-            target = root / name.decode()
+        target = root / name.decode()
+        if source.is_symlink():  # sagemaker_byoc/'s links to the top-level folders stay links
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(os.readlink(source))
+        elif source.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
     for linked in (".venv", ".oracle", ".tf"):

@@ -137,3 +137,7 @@ def moto_boto3(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch):
         return boto3.session.Session(region_name=region).client(service)
 
     return client
+
+
+# The scripted endpoint's fixture, for every test module here.
+from tests.aws.scripted_aws import scripted_sagemaker  # noqa: E402,F401

@@ -7,8 +7,8 @@
 #   calls/N.args    the arguments of call N, one per line
 #   calls/N.stdin   what `docker login` read from standard input
 #   logins          registries logged into, one per line
-#   images          "REFERENCE BUILD-ID" for every build; each build is a new image, as docker
-#                   builds with timestamps are, so re-pushing a tag really replaces it
+#   images          "REFERENCE BUILD-ID" for every tag of every build; each build is a new image,
+#                   as docker builds with timestamps are, so re-pushing a tag really replaces it
 # $STANDIN_FAIL names a subcommand (login, build, push) that fails, to test error handling.
 set -eu
 
@@ -71,7 +71,7 @@ login() {
 build() {
 	number=$1
 	shift
-	platform="" file="" tag="" context=""
+	platform="" file="" tags="" context=""
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--platform)
@@ -83,7 +83,8 @@ build() {
 			shift 2
 			;;
 		--tag | -t)
-			tag=$2
+			# Tags are [a-zA-Z0-9_.-] and references hold no spaces: a space-separated list.
+			tags="$tags $2"
 			shift 2
 			;;
 		-*) err "build: unknown option $1" ;;
@@ -96,11 +97,13 @@ build() {
 	done
 	[ "$platform" = linux/amd64 ] || err "build: expected --platform linux/amd64, got '$platform'"
 	[ -d "$context" ] || err "build: context '$context' is not a directory"
-	[ -n "$tag" ] || err "build: no --tag"
+	[ -n "$tags" ] || err "build: no --tag"
 	[ -f "${file:-$context/Dockerfile}" ] || err "build: no Dockerfile at '${file:-$context/Dockerfile}'"
 	maybe_fail build
-	build_id=$(printf '%s %s\n' "$number" "$tag" | sha256sum) || return
-	printf '%s %s\n' "$tag" "${build_id%% *}" >>"$STANDIN_DIR/images" || return
+	build_id=$(printf '%s %s\n' "$number" "$tags" | sha256sum) || return
+	for tag in $tags; do
+		printf '%s %s\n' "$tag" "${build_id%% *}" >>"$STANDIN_DIR/images" || return
+	done
 }
 
 # 123456789012.dkr.ecr.us-east-1.amazonaws.com/some/repo:tag -> an ECR put-image of that tag.

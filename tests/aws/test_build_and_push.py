@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from sagemaker_byoc.compiler.pipeline import compile_job
 from tests.aws.moto_env import isolated_env
 from tests.aws.sagemaker_roundtrip import example_id, example_scripts, job_region, load_request
 from tests.tools import require_tool
@@ -48,6 +49,11 @@ class Docker:
 
 @pytest.fixture
 def docker(tmp_path: Path) -> Docker:
+    return make_docker(tmp_path)
+
+
+def make_docker(tmp_path: Path) -> Docker:
+    """The stand-in docker in a fresh PATH directory under tmp_path."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     shutil.copyfile(STANDIN, bin_dir / "docker")
@@ -94,24 +100,28 @@ def test_script_pushes_the_requests_image_and_runs_again(script, docker, aws_cli
     registry, repository, tag = split_image(image)
     job_dir = script.parent.parent.resolve()
     ecr = moto_boto3("ecr", job_region(script))
+    # With an explicit image.tag, the image gets its inputs tag too.
+    inputs_tag = compile_job(job_dir / "job.yaml").rendered.inputs_tag
+    tags = [tag, inputs_tag] if inputs_tag else [tag]
+    images = [f"{registry}/{repository}:{each}" for each in tags]
 
     # First run, from an unrelated working directory: creates the repository and pushes.
     first = run_script(script, docker, aws_env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert first.stdout == f"{image}\n", "stdout must be the image URI alone"
     assert f"creating ECR repository {repository}" in first.stderr
-    login, build, push = docker.calls()
+    login, build, *pushes = docker.calls()
     assert login == ["login", "--username", "AWS", "--password-stdin", registry]
     # Exactly the password, on stdin; docker would strip one trailing newline, nothing more.
     assert docker.stdin_of_call(0).removesuffix("\n") == login_password(aws_cli, aws_env, job_region(script))
     # Paths compared resolved: the script names them through `pwd`, which keeps symlinks.
     assert build[:4] == ["build", "--platform", "linux/amd64", "--file"]
     assert Path(build[4]).resolve() == script.parent.resolve() / "Dockerfile"
-    assert build[5:7] == ["--tag", image]
-    assert Path(build[7]).resolve() == job_dir, "the build context is not the job's directory"
-    assert len(build) == 8
-    assert push == ["push", image]
-    assert pushed_tags(ecr, repository) == [tag]
+    assert build[5:-1] == [word for each in images for word in ("--tag", each)]
+    assert Path(build[-1]).resolve() == job_dir, "the build context is not the job's directory"
+    assert pushes == [["push", each] for each in images]
+    # One image, with every tag.
+    assert [sorted(found["imageTags"]) for found in ecr.describe_images(repositoryName=repository)["imageDetails"]] == [sorted(tags)]
 
     # Second run, from the job's directory with CDPATH exported (which makes `cd dir` print the
     # directory): the repository exists, the tag is mutable, the image is rebuilt and pushed.
@@ -121,8 +131,8 @@ def test_script_pushes_the_requests_image_and_runs_again(script, docker, aws_cli
     assert second.returncode == 0, second.stderr
     assert second.stdout == f"{image}\n"
     assert "creating ECR repository" not in second.stderr
-    assert docker.commands() == ["login", "build", "push"] * 2
-    assert docker.calls()[-1] == ["push", image]
+    assert docker.commands() == (["login", "build"] + ["push"] * len(tags)) * 2
+    assert docker.calls()[-len(tags):] == [["push", each] for each in images]
 
 
 @pytest.fixture

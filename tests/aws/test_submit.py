@@ -9,11 +9,8 @@ import json
 import re
 import subprocess
 import sys
-import threading
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -22,6 +19,7 @@ from hypothesis import strategies as st
 from sagemaker_byoc.compiler.pipeline import compile_job
 from sagemaker_byoc.compiler.submit import NAME_MAX, Progress, explain, unique_job_name
 from tests.aws.moto_env import closed_port, isolated_env
+from tests.aws.scripted_aws import error
 from tests.aws.sagemaker_roundtrip import JOB_NAME, REPO_ROOT, example_id, example_requests, load_request, round_trip_differences
 
 REQUESTS = example_requests()
@@ -74,13 +72,13 @@ def assert_one_error_line(result: subprocess.CompletedProcess, code: int, *fragm
 def test_submit_starts_the_job_with_a_unique_name(request_path, aws_env, fresh_moto, moto_boto3):
     expected = rendered_request(request_path)
 
-    result = submit(job_of(request_path), aws_env)
+    result = submit(job_of(request_path), aws_env, "--allow-stale")
 
     assert result.returncode == 0, result.stderr
-    # Nothing was pushed to this ECR: submit says so, and submits all the same.
+    # Nothing was pushed to this ECR: submit says so, and with --allow-stale submits all the same.
     image = expected["AlgorithmSpecification"]["TrainingImage"]
     assert result.stderr.splitlines() == [
-        f"submit: warning: {image} is not in ECR; the job will fail when it pulls the image "
+        f"submit: warning: {image} is not in ECR; the job would fail when it pulls the image "
         f"(push it with {job_of(request_path).parent / 'generated' / 'build_and_push.sh'})"
     ]
     out = printed(result.stdout)
@@ -116,6 +114,20 @@ def test_dry_run_needs_neither_credentials_nor_a_network(basic_request, tmp_path
     assert json.loads(result.stdout)["AlgorithmSpecification"] == rendered_request(basic_request)["AlgorithmSpecification"]
 
 
+def test_an_image_missing_from_ecr_is_refused(basic_request, aws_env, fresh_moto, moto_boto3):
+    image = rendered_request(basic_request)["AlgorithmSpecification"]["TrainingImage"]
+
+    result = submit(job_of(basic_request), aws_env)
+
+    assert result.returncode == 4
+    assert result.stderr == (
+        f"submit: error: {image} is not in ECR; the job would fail when it pulls the image "
+        f"(push it with {job_of(basic_request).parent / 'generated' / 'build_and_push.sh'}), or submit with --allow-stale\n"
+    )
+    assert result.stdout == ""
+    assert moto_boto3("sagemaker").list_training_jobs()["TrainingJobSummaries"] == []
+
+
 def test_an_image_in_ecr_gets_no_warning(basic_request, aws_env, fresh_moto, moto_boto3):
     image = rendered_request(basic_request)["AlgorithmSpecification"]["TrainingImage"]
     repository, _, tag = image.partition("/")[2].rpartition(":")
@@ -133,7 +145,7 @@ def test_an_image_in_ecr_gets_no_warning(basic_request, aws_env, fresh_moto, mot
 
 def test_wait_follows_the_job_until_it_completes(basic_request, aws_env):
     # moto marks a training job Completed as soon as it is created.
-    result = submit(job_of(basic_request), aws_env, "--wait", "--poll-interval", "0.1")
+    result = submit(job_of(basic_request), aws_env, "--wait", "--allow-stale", "--poll-interval", "0.1")
 
     assert result.returncode == 0, result.stderr
     out = printed(result.stdout)
@@ -199,68 +211,6 @@ def test_client_side_errors_and_timeouts_are_one_line():
         'SageMaker in eu-west-1 did not answer in time: Read timeout on endpoint URL: '
         '"https://api.sagemaker.eu-west-1.amazonaws.com/"'
     )
-
-
-class ScriptedSageMaker:
-    """An AWS endpoint on 127.0.0.1 (SageMaker, and ECR for submit's image check) that answers
-    each operation from a script: a list of (HTTP status, JSON body) used in turn, the last one
-    repeated."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        # ECR's answer to submit's image check, unless a test says otherwise: the image exists.
-        self.replies: dict[str, list[tuple[int, dict]]] = {"DescribeImages": [(200, {"imageDetails": [{}]})]}
-        self.calls: list[tuple[str, dict]] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.env = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{self.server.server_address[1]}"}
-
-    def answer(self, operation: str, *replies: tuple[int, dict]) -> None:
-        self.replies[operation] = list(replies)
-
-    def operations(self) -> list[str]:
-        return [operation for operation, _ in self.calls]
-
-    def bodies(self, operation: str) -> list[dict]:
-        return [body for called, body in self.calls if called == operation]
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        scripted = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-                scripted.calls.append((operation, body))
-                script = scripted.replies.get(operation) or [(500, {"__type": "InternalFailure", "message": "unscripted"})]
-                status, reply = script.pop(0) if len(script) > 1 else script[0]
-                data = json.dumps(reply).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        return Handler
-
-
-@pytest.fixture
-def scripted_sagemaker(tmp_path) -> Iterator[ScriptedSageMaker]:
-    env = isolated_env(tmp_path, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
-    scripted = ScriptedSageMaker(env)
-    thread = threading.Thread(target=scripted.server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield scripted
-    finally:
-        scripted.server.shutdown()
-        scripted.server.server_close()
-        thread.join(timeout=10)
-
-
-def error(code: str, message: str) -> tuple[int, dict]:
-    return 400, {"__type": code, "message": message}
 
 
 @pytest.mark.parametrize(
@@ -334,7 +284,7 @@ def test_wait_reports_progress_and_the_failure_reason(basic_request, scripted_sa
         (200, {"TrainingJobStatus": "Failed", "SecondaryStatus": "Failed", "FailureReason": reason}),
     )
 
-    result = submit(job_of(basic_request), scripted_sagemaker.env, "--wait", "--poll-interval", "0.01")
+    result = submit(job_of(basic_request), scripted_sagemaker.env, "--wait", "--no-logs", "--poll-interval", "0.01")
 
     assert result.returncode == 1, result.stderr
     name = printed(result.stdout)["TrainingJobName"]
@@ -392,6 +342,28 @@ def test_on_a_terminal_progress_is_one_line_rewritten_and_a_new_one_per_change()
         "\rsubmit: job-1: InProgress / Starting, 0:00:05 elapsed\033[K"
         "\rsubmit: job-1: InProgress / Starting, 0:01:05 elapsed\033[K\n"
         "\rsubmit: job-1: InProgress / Training, 1:02:05 elapsed\033[K\n"
+    )
+
+
+def test_on_a_terminal_log_lines_keep_each_status_once_and_the_open_line_below_them():
+    terminal = Terminal()
+    progress = Progress(terminal, "job-1")
+
+    progress.show("InProgress", "Training", 5)
+    progress.clear()  # log lines follow: a status not kept yet stays as a line
+    terminal.write("log 1\n")
+    progress.show("InProgress", "Training", 35)
+    progress.clear()  # the same status again: erased, written again below the logs
+    terminal.write("log 2\n")
+    progress.show("InProgress", "Uploading", 65)
+    progress.finish()
+
+    assert terminal.getvalue() == (
+        "\rsubmit: job-1: InProgress / Training, 0:00:05 elapsed\033[K\n"
+        "log 1\n"
+        "\rsubmit: job-1: InProgress / Training, 0:00:35 elapsed\033[K\r\033[K"
+        "log 2\n"
+        "\rsubmit: job-1: InProgress / Uploading, 0:01:05 elapsed\033[K\n"
     )
 
 

@@ -1,5 +1,5 @@
 """`sagemaker-byoc submit --tune`, run as users run it: against moto server (create, describe,
---dry-run) and against the scripted SageMaker of test_submit.py for a tuning job in progress,
+--dry-run) and against the scripted SageMaker of scripted_aws.py for a tuning job in progress,
 one that fails, and a name that is taken."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import re
 
 from sagemaker_byoc.compiler.pipeline import compile_job
 from tests.aws.sagemaker_roundtrip import REPO_ROOT
-from tests.aws.test_submit import error, printed, scripted_sagemaker, submit  # noqa: F401 (fixture)
+from tests.aws.scripted_aws import error
+from tests.aws.test_submit import printed, submit
 from tests.compiler.jobs import make_job
 
 EXAMPLE = REPO_ROOT / "examples" / "tuning" / "job.yaml"
@@ -17,7 +18,7 @@ TUNING_NAME = re.compile(r"(?P<base>.+)-(?P<stamp>\d{14})")
 
 
 def test_tune_creates_the_tuning_job_with_a_unique_name(aws_env, fresh_moto, moto_boto3):
-    result = submit(EXAMPLE, aws_env, "--tune")
+    result = submit(EXAMPLE, aws_env, "--tune", "--allow-stale")
     assert result.returncode == 0, result.stderr
     out = printed(result.stdout)
     name = out["HyperParameterTuningJobName"]

@@ -12,6 +12,11 @@ repository=byoc/generic-runner
 tag=2024.11
 registry="$account.dkr.ecr.$region.amazonaws.com"
 image="$registry/$repository:$tag"
+# The image also gets a tag naming its build inputs (a hash of the Dockerfile, the shim, the
+# requirements and the code): submit refuses an image under $tag that lacks the current one,
+# which is how an explicit tag left on old code shows up.
+inputs_tag=inputs-21885ba08f03cc308754aa795eb717495884b25f5632222ec31f3e4c0caaa518
+inputs_image="$registry/$repository:$inputs_tag"
 
 say() {
 	printf 'build_and_push: %s\n' "$*" >&2
@@ -46,17 +51,19 @@ ensure_repository() {
 		err "step 'create repository' failed"
 }
 
-# An immutable tag cannot be pushed twice. The default tag is a hash of every build input, so an
-# existing tag holds this very image; an explicit tag is reused as it is.
+# An immutable tag ($1) cannot be pushed twice. The default tag is a hash of every build input, so
+# an existing tag holds this very image; an explicit tag is reused only when the image under it
+# carries the inputs tag.
 tag_is_frozen() {
-	tag_is_immutable || return 1
+	tag_is_immutable "$1" || return 1
 	aws ecr describe-images --region "$region" --registry-id "$account" \
-		--repository-name "$repository" --image-ids imageTag="$tag" >/dev/null 2>&1
+		--repository-name "$repository" --image-ids imageTag="$1" >/dev/null 2>&1
 }
 
 # IMMUTABLE: every tag. IMMUTABLE_WITH_EXCLUSION: tags matching none of the exclusion filters.
 # MUTABLE_WITH_EXCLUSION: tags matching one. The filters are wildcards, matched like sh patterns.
 tag_is_immutable() {
+	candidate=$1
 	settings=$(aws ecr describe-repositories --region "$region" --registry-id "$account" \
 		--repository-names "$repository" \
 		--query 'repositories[0].[imageTagMutability, imageTagMutabilityExclusionFilters[].filter][]' \
@@ -70,7 +77,7 @@ tag_is_immutable() {
 	excluded=false
 	for filter in "$@"; do
 		# shellcheck disable=SC2254 # the filter is a pattern
-		case $tag in $filter) excluded=true ;; esac
+		case $candidate in $filter) excluded=true ;; esac
 	done
 	case $mutability in
 	IMMUTABLE) return 0 ;;
@@ -86,6 +93,39 @@ tag_is_immutable() {
 absolute_dir() {
 	absolute=$(CDPATH='' cd -- "$1" && pwd && printf x) || return
 	absolute=${absolute%?x}
+}
+
+# Whether the image under tag $1 also carries tag $2. Tags are [a-zA-Z0-9_.-], so the text
+# output splits into them safely.
+image_has_tag() {
+	tags=$(aws ecr describe-images --region "$region" --registry-id "$account" \
+		--repository-name "$repository" --image-ids imageTag="$1" \
+		--query 'imageDetails[0].imageTags[]' --output text) || err "step 'read image tags' failed"
+	for found in $tags; do
+		[ "$found" = "$2" ] && return 0
+	done
+	return 1
+}
+
+# Gives the image under tag $1 the tag $2 too, through ECR alone (no build, no docker): the
+# manifest is put again under the new tag, as ECR's guide retags images.
+retag() {
+	source_tag=$1
+	new_tag=$2
+	manifest=$(aws ecr batch-get-image --region "$region" --registry-id "$account" \
+		--repository-name "$repository" --image-ids imageTag="$source_tag" \
+		--query 'images[0].imageManifest' --output text) || err "step 'read manifest' failed"
+	media_type=$(aws ecr batch-get-image --region "$region" --registry-id "$account" \
+		--repository-name "$repository" --image-ids imageTag="$source_tag" \
+		--query 'images[0].imageManifestMediaType' --output text) || err "step 'read manifest' failed"
+	# Without a media type from ECR, ECR reads it from the manifest.
+	set -- --image-manifest "$manifest"
+	case $media_type in
+	'' | None) ;;
+	*) set -- "$@" --image-manifest-media-type "$media_type" ;;
+	esac
+	aws ecr put-image --region "$region" --registry-id "$account" --repository-name "$repository" \
+		--image-tag "$new_tag" "$@" >/dev/null || err "step 'tag $new_tag' failed"
 }
 
 login() {
@@ -107,18 +147,28 @@ main() {
 	context=$absolute
 
 	ensure_repository
-	if tag_is_frozen; then
+	if tag_is_frozen "$tag"; then
+		image_has_tag "$tag" "$inputs_tag" ||
+			err "$image already exists, built from other inputs, and ECR keeps the tag immutable: change image.tag in job.yaml and compile again"
 		say "$image already exists in an immutable repository; not pushing it again"
+		printf '%s\n' "$image"
+		return 0
+	fi
+	if tag_is_frozen "$inputs_tag"; then
+		# An image built from these very inputs is there under an immutable tag: it gets $tag too.
+		say "$inputs_image already exists in an immutable repository; tagging it $tag"
+		retag "$inputs_tag" "$tag"
 		printf '%s\n' "$image"
 		return 0
 	fi
 	login
 	say "building $image"
 	# docker's own output goes to stderr, so that stdout is the image URI alone.
-	docker build --platform linux/amd64 --file "$here/Dockerfile" --tag "$image" "$context" >&2 ||
+	docker build --platform linux/amd64 --file "$here/Dockerfile" --tag "$image" --tag "$inputs_image" "$context" >&2 ||
 		err "step 'docker build' failed"
 	say "pushing $image"
 	docker push "$image" >&2 || err "step 'docker push' failed"
+	docker push "$inputs_image" >&2 || err "step 'docker push' failed"
 	printf '%s\n' "$image"
 }
 

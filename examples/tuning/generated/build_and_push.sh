@@ -46,17 +46,19 @@ ensure_repository() {
 		err "step 'create repository' failed"
 }
 
-# An immutable tag cannot be pushed twice. The default tag is a hash of every build input, so an
-# existing tag holds this very image; an explicit tag is reused as it is.
+# An immutable tag ($1) cannot be pushed twice. The default tag is a hash of every build input, so
+# an existing tag holds this very image; an explicit tag is reused only when the image under it
+# carries the inputs tag.
 tag_is_frozen() {
-	tag_is_immutable || return 1
+	tag_is_immutable "$1" || return 1
 	aws ecr describe-images --region "$region" --registry-id "$account" \
-		--repository-name "$repository" --image-ids imageTag="$tag" >/dev/null 2>&1
+		--repository-name "$repository" --image-ids imageTag="$1" >/dev/null 2>&1
 }
 
 # IMMUTABLE: every tag. IMMUTABLE_WITH_EXCLUSION: tags matching none of the exclusion filters.
 # MUTABLE_WITH_EXCLUSION: tags matching one. The filters are wildcards, matched like sh patterns.
 tag_is_immutable() {
+	candidate=$1
 	settings=$(aws ecr describe-repositories --region "$region" --registry-id "$account" \
 		--repository-names "$repository" \
 		--query 'repositories[0].[imageTagMutability, imageTagMutabilityExclusionFilters[].filter][]' \
@@ -70,7 +72,7 @@ tag_is_immutable() {
 	excluded=false
 	for filter in "$@"; do
 		# shellcheck disable=SC2254 # the filter is a pattern
-		case $tag in $filter) excluded=true ;; esac
+		case $candidate in $filter) excluded=true ;; esac
 	done
 	case $mutability in
 	IMMUTABLE) return 0 ;;
@@ -107,7 +109,7 @@ main() {
 	context=$absolute
 
 	ensure_repository
-	if tag_is_frozen; then
+	if tag_is_frozen "$tag"; then
 		say "$image already exists in an immutable repository; not pushing it again"
 		printf '%s\n' "$image"
 		return 0
