@@ -15,7 +15,7 @@ image="$registry/$repository:$tag"
 # The image also gets a tag naming its build inputs (a hash of the Dockerfile, the shim, the
 # requirements and the code): submit refuses an image under $tag that lacks the current one,
 # which is how an explicit tag left on old code shows up.
-inputs_tag=inputs-7fa47c3e23224bbb82f3439390f4fdc3c7b3a5c3ec78925bc8831c4e4d29dea9
+inputs_tag=inputs-c1a27ad8e22a5c3926e668079ae605e37be0e8dc878a91e8bfd531835a1a42db
 inputs_image="$registry/$repository:$inputs_tag"
 
 say() {
