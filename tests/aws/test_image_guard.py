@@ -29,6 +29,8 @@ class CopiedJob:
         shutil.copytree(EXAMPLE, directory, ignore=shutil.ignore_patterns("generated", ".local"))
         self.directory = directory
         self.job = directory / "job.yaml"
+        # The modeline names the repository's schema from here on (its relative path would not).
+        self.job.write_text(self.job.read_text().replace("../../schemas/", f"{REPO_ROOT}/schemas/", 1))
         self.script = directory / "generated" / "build_and_push.sh"
 
     def compile(self) -> tuple[str, str]:
