@@ -284,15 +284,12 @@ def _experiment(request: Request, job: Job) -> None:
     experiment = job.experiment
     if experiment is None:
         return
-    members = (
+    _set_given(request, ("ExperimentConfig",), ("experiment",), (
         ("ExperimentName", experiment.name, "name"),
         ("TrialName", experiment.trial, "trial"),
         ("RunName", experiment.run, "run"),
         ("TrialComponentDisplayName", experiment.display_name, "display_name"),
-    )
-    for member, value, key in members:
-        if value is not None:
-            request.set(("ExperimentConfig", member), value, ("experiment", key))
+    ))
 
 
 def _debugger(request: Request, job: Job) -> None:
@@ -330,21 +327,25 @@ def _profiler(request: Request, job: Job) -> None:
     _rules(request, "ProfilerRuleConfigurations", profiler.rules, ("profiler", "rules"))
 
 
+def _set_given(request: Request, base: RequestPath, spec: SpecPath, members: tuple[tuple[str, Any, str], ...]) -> None:
+    """Each (request member, value, job.yaml key) whose value job.yaml gives (not None)."""
+    for member, value, key in members:
+        if value is not None:
+            request.set((*base, member), value, (*spec, key))
+
+
 def _rules(request: Request, member: str, rules: tuple[Rule, ...], spec: SpecPath) -> None:
     for index, rule in enumerate(rules):
         base: RequestPath = (member, index)
         at: SpecPath = (*spec, rule.name)
         request.set((*base, "RuleConfigurationName"), rule.name, at)
         request.set((*base, "RuleEvaluatorImage"), rule.image, (*at, "image"))
-        optional = (
+        _set_given(request, base, at, (
             ("InstanceType", rule.instance_type, "instance_type"),
             ("VolumeSizeInGB", rule.volume_gb, "volume_gb"),
             ("S3OutputPath", rule.s3, "s3"),
             ("LocalPath", rule.local_path, "local_path"),
-        )
-        for name, value, key in optional:
-            if value is not None:
-                request.set((*base, name), value, (*at, key))
+        ))
         for name, value in rule.parameters.items():
             request.set((*base, "RuleParameters", name), value, (*at, "parameters", name))
 
