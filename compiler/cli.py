@@ -1,5 +1,6 @@
-"""Command line: sagemaker-byoc (or python -m sagemaker_byoc) {compile,check,validate,run-local,submit} JOB [options],
-and {status,logs,stop} NAME [options] for a job already started (compiler/job_commands.py).
+"""Command line: sagemaker-byoc (or python -m sagemaker_byoc) {compile,check,validate,explain,run-local,submit} JOB
+[options], {status,logs,stop} NAME [options] for a job already started (compiler/job_commands.py),
+init DIR (compiler/starter.py) and schema.
 
 Exit status: 0 success, 1 the committed artifacts differ from a fresh render (check) or the job
 failed (run-local, submit --wait, logs --follow), 2 invalid input or no job of that name, 3 an
@@ -129,7 +130,7 @@ def _print_warnings(path: Path, warnings: list[Diagnostic]) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sagemaker-byoc", description="Compile a SageMaker job.yaml into its training artifacts.")
+    parser = argparse.ArgumentParser(prog="sagemaker-byoc", description="One job.yaml -> the Dockerfile, train shim, build script and CreateTrainingJob request of a SageMaker training job; run it locally, submit it, watch it.")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     def command(name: str, handler: Callable[[argparse.Namespace], int], help: str, out: bool = True) -> argparse.ArgumentParser:
