@@ -158,7 +158,8 @@ def test_custom_option_replaces_the_default_of_the_same_name(shim: Path, tmp_pat
 
 def test_worker_serves_ssh_and_ends_with_the_master_status(shim: Path, tmp_path: Path) -> None:
     job = with_stand_ins(Job(hyperparameters=MPI, resourceconfig=two_hosts("algo-2")), tmp_path)
-    (tmp_path / "done.algo-1").write_text("0\n")
+    job.fake_commands["sshd"] = f"echo 0 >{tmp_path}/done.algo-1\nexec sleep 600\n"  # the master ends at once
+    (tmp_path / "done.algo-1").write_text("3\n")  # an earlier run's
     outcome = harness.run_shim(job, tmp_path / "tree")
     assert outcome.exit_code == 0 and outcome.success, outcome.describe()
     assert not (tmp_path / "mpirun.json").exists()
@@ -167,7 +168,7 @@ def test_worker_serves_ssh_and_ends_with_the_master_status(shim: Path, tmp_path:
 
 def test_worker_reports_a_failed_master(shim: Path, tmp_path: Path) -> None:
     job = with_stand_ins(Job(hyperparameters=MPI, resourceconfig=two_hosts("algo-2")), tmp_path)
-    (tmp_path / "done.algo-1").write_text("7\n")
+    job.fake_commands["sshd"] = f"echo 7 >{tmp_path}/done.algo-1\nexec sleep 600\n"
     outcome = harness.run_shim(job, tmp_path / "tree")
     assert outcome.exit_code == 7 and not outcome.success
     assert "mpirun on the MPI master algo-1 failed with status 7" in outcome.failure
