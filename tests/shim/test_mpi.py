@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -64,6 +65,7 @@ FIXTURES: dict[str, Callable[[], Job]] = {
         hyperparameters={**MPI, "sagemaker_mpi_custom_mpi_options": '"--NCCL_DEBUG WARN -x FOO=1  --verbose"'},
         resourceconfig=two_hosts("algo-1"),
     ),
+    "shell_script_entry_point": lambda: Job(hyperparameters={**MPI, "epochs": "3"}, program="train.sh", resourceconfig=two_hosts("algo-1")),
     "efa_rdma_type": lambda: Job(hyperparameters=MPI, resourceconfig=two_hosts("algo-1", "ml.p4d.24xlarge")),
     "heterogeneous_master": lambda: Job(
         hyperparameters={**MPI, "sagemaker_distribution_instance_groups": '["train"]'}, resourceconfig=heterogeneous("algo-3", "train")
@@ -108,8 +110,15 @@ def without_deviations(command: list[str]) -> list[str]:
 
 
 def split_at_python(command: list[str]) -> tuple[list[str], list[str]]:
-    at = command.index("-m") - 1
-    return command[:at], command[at + 1 :]
+    """The mpirun options, and what follows the interpreter (or the ./script) they run."""
+    if "-m" in command:
+        at = command.index("-m") - 1
+        return command[:at], command[at + 1 :]
+    if "/bin/sh" in command:  # the toolkit runs a script as /bin/sh -c './train.sh ARGS'; train runs it directly
+        at = command.index("/bin/sh")
+        return command[:at], shlex.split(command[at + 2])
+    at = next(i for i, w in enumerate(command) if w.startswith("./"))
+    return command[:at], command[at:]
 
 
 def check(name: str, shell: Shell, awk: Awk, tmp_path: Path) -> None:
