@@ -90,7 +90,9 @@ class Cluster:
         env = harness.environment(tree, job)
         env.pop("SM_STUDIO_LOCAL_MODE")
         mounts = "".join(f"mount -t tmpfs tmpfs {shlex.quote(target)} && " for target in empty_dirs)
-        mounts += "".join(f"mount --bind {shlex.quote(str(source))} {shlex.quote(target)} && " for target, source in (binds or {}).items())
+        mounts += "".join(
+            f"mount --bind {shlex.quote(str(source))} {shlex.quote(target)} && " for target, source in (binds or {}).items()
+        )
         inner = 'mount --bind "$1" /etc/hosts && ' + mounts + 'hostname "$2" && echo $$ >"$3" && exec dash "$4"'
         argv = [
             "nsenter", f"--net=/proc/{self.netns_pid}/ns/net",
@@ -152,7 +154,17 @@ def open_cluster(root: Path) -> Cluster:
     root.mkdir(parents=True, exist_ok=True)
     pid_file = root / "netns.pid"
     holder = subprocess.Popen(
-        ["unshare", "--net", "--fork", "--kill-child", "sh", "-c", 'ip link set lo up && echo $$ >"$1" && exec sleep 3600', "netns", str(pid_file)],
+        [
+            "unshare",
+            "--net",
+            "--fork",
+            "--kill-child",
+            "sh",
+            "-c",
+            'ip link set lo up && echo $$ >"$1" && exec sleep 3600',
+            "netns",
+            str(pid_file),
+        ],
         stdin=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 30

@@ -46,7 +46,7 @@ def _tools() -> None:
     for tool in ("mpirun", "ssh", "ssh-keygen"):
         require_tool(shutil.which(tool) is not None, f"{tool} (Open MPI / OpenSSH, .ci/apt-packages) is not installed")
     require_tool(Path("/usr/sbin/sshd").exists(), "openssh-server (.ci/apt-packages) is not installed")
-    probe = subprocess.run([PYTHON, "-c", "import mpi4py"], capture_output=True)
+    probe = subprocess.run([PYTHON, "-c", "import mpi4py"], check=False, capture_output=True)
     require_tool(probe.returncode == 0, "python3-mpi4py (.ci/apt-packages) is not installed")
 
 
@@ -74,16 +74,28 @@ def ssh_setup(root: Path) -> dict[str, dict[str, Path]]:
     return binds
 
 
-def start(the_cluster: cluster.Cluster, host: str, setup: dict[str, Path], hyperparameters: dict | None = None, **env: str) -> cluster.Host:
+def start(
+    the_cluster: cluster.Cluster, host: str, setup: dict[str, Path], hyperparameters: dict | None = None, **env: str
+) -> cluster.Host:
     wrapper = the_cluster.root / f"sshd-{host}"
     wrapper.write_text(f'#!/bin/sh\nmkdir -p /run/sshd || exit\nexec /usr/sbin/sshd -f {setup["config"]} "$@"\n')
     wrapper.chmod(0o755)
     job = Job(
         # Hyperparameters reach every rank (mpirun -x SM_HP_*); other variables only the master's.
-        hyperparameters={"sagemaker_mpi_enabled": "true", "sagemaker_mpi_num_of_processes_per_host": "2", **(hyperparameters or {})},
+        hyperparameters={
+            "sagemaker_mpi_enabled": "true",
+            "sagemaker_mpi_num_of_processes_per_host": "2",
+            **(hyperparameters or {}),
+        },
         resourceconfig=cluster.resourceconfig(host),
-        env={"TRAIN_DNS_WAIT_SECONDS": "5", "TRAIN_SSHD": str(wrapper), "SM_PYTHON": PYTHON, "TRAIN_MPI_WAIT_SECONDS": "20",
-             "TRAIN_MPI_DONE_DIR": str(the_cluster.root), **env},
+        env={
+            "TRAIN_DNS_WAIT_SECONDS": "5",
+            "TRAIN_SSHD": str(wrapper),
+            "SM_PYTHON": PYTHON,
+            "TRAIN_MPI_WAIT_SECONDS": "20",
+            "TRAIN_MPI_DONE_DIR": str(the_cluster.root),
+            **env,
+        },
     )
     binds = {target: source for target, source in setup.items() if target.startswith("/")}
     # sshd needs /run/sshd: each host gets a /run of its own to make it in.
@@ -119,7 +131,9 @@ def test_a_rank_that_raises_ends_the_job_on_both_hosts(mpi_cluster) -> None:
     # mpirun tags each line with [job,rank]: the failure file shows rank 3's traceback.
     assert master.failure is not None and "ValueError: rank 3 fails on purpose" in master.failure, master.failure
     assert master.failure.startswith(f"ExecuteUserScriptError:\nExitCode {codes['algo-1']}\n")
-    assert worker.failure is not None and f"mpirun on the MPI master algo-1 failed with status {codes['algo-1']}" in worker.failure
+    assert (
+        worker.failure is not None and f"mpirun on the MPI master algo-1 failed with status {codes['algo-1']}" in worker.failure
+    )
 
 
 def test_sigterm_to_the_master_ends_every_rank(mpi_cluster) -> None:
@@ -138,7 +152,9 @@ def test_sigterm_to_the_master_ends_every_rank(mpi_cluster) -> None:
     assert master.failure is not None and "ExitCode 143" in master.failure
     assert worker.failure is not None and "failed with status" in worker.failure
     for pid in pids:
-        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text(), f"rank process {pid} survived"
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text(), (
+            f"rank process {pid} survived"
+        )
 
 
 def test_a_worker_whose_sshd_never_comes_up_is_named(mpi_cluster) -> None:
