@@ -9,7 +9,7 @@ set -eu
 region=us-east-1
 account=123456789012
 repository=byoc/basic
-tag=3bde2ff284fa
+tag=dda2753ced90
 registry="$account.dkr.ecr.$region.amazonaws.com"
 image="$registry/$repository:$tag"
 

@@ -9,7 +9,7 @@ set -eu
 region=us-east-1
 account=123456789012
 repository=byoc/ddp
-tag=94c1e1e8f5af
+tag=281e2a6e8623
 registry="$account.dkr.ecr.$region.amazonaws.com"
 image="$registry/$repository:$tag"
 
