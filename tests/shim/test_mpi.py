@@ -234,3 +234,18 @@ def test_custom_options_never_run_a_shell_command(words: list[str], shim: Path, 
     argv = json.loads((root / "mpirun.json").read_text())["argv"]
     expected_words = [w for w in re.split(r"[ \t\n\r\f\v]+", options.replace("--NCCL_DEBUG", "")) if w]
     assert all(word in argv for word in expected_words)
+
+
+def test_a_single_host_starts_no_sshd(shim: Path, tmp_path: Path) -> None:
+    job = with_stand_ins(Job(hyperparameters=MPI), tmp_path)
+    job.fake_commands["sshd"] = f"touch {tmp_path}/sshd-started\nexec sleep 600\n"
+    outcome = harness.run_shim(job, tmp_path / "tree")
+    assert outcome.exit_code == 0 and (tmp_path / "mpirun.json").exists(), outcome.describe()
+    assert not (tmp_path / "sshd-started").exists()
+
+
+def test_two_hosts_start_sshd_on_the_master(shim: Path, tmp_path: Path) -> None:
+    job = with_stand_ins(Job(hyperparameters=MPI, resourceconfig=two_hosts("algo-1")), tmp_path)
+    job.fake_commands["sshd"] = f"touch {tmp_path}/sshd-started\nexec sleep 600\n"
+    outcome = harness.run_shim(job, tmp_path / "tree")
+    assert outcome.exit_code == 0 and (tmp_path / "sshd-started").exists(), outcome.describe()
