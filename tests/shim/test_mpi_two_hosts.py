@@ -17,6 +17,7 @@ import pytest
 from tests.tools import require_tool
 
 from . import cluster
+from . import harness
 from .harness import Job
 
 # Debian's python3 holds python3-mpi4py, built against Debian's Open MPI (.ci/apt-packages).
@@ -168,3 +169,18 @@ def test_a_worker_whose_sshd_never_comes_up_is_named(mpi_cluster) -> None:
     assert time.monotonic() - started < 45
     assert master.failure is not None and "host algo-2 did not answer over ssh within 5 s" in master.failure, master.failure
     assert worker.failure is not None and "the MPI master algo-1 stopped answering" in worker.failure, worker.failure
+
+
+def test_one_host_runs_real_mpirun_without_ssh(shim: Path, tmp_path: Path) -> None:
+    """run-local of an MPI job: real mpirun starts both ranks here (--host localhost:2); no sshd exists."""
+    job = Job(
+        hyperparameters={"sagemaker_mpi_enabled": "true", "sagemaker_mpi_num_of_processes_per_host": "2"},
+        resourceconfig=cluster.resourceconfig("algo-1", ("algo-1",)),
+        env={"SM_PYTHON": PYTHON, "TRAIN_SSHD": str(tmp_path / "no-sshd")},
+    )
+    tree = harness.build(job, tmp_path / "tree")
+    (tree.base / "code" / "train.py").write_text(ALL_REDUCE)
+    outcome = harness.rerun_shim(tree, job)
+    assert outcome.exit_code == 0, outcome.describe()
+    results = sorted(p.read_text() for p in (tree.base / "output" / "data").glob("rank*"))
+    assert [r.split()[:2] for r in results] == [["3", "2"], ["3", "2"]]
