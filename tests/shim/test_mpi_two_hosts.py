@@ -16,8 +16,7 @@ import pytest
 
 from tests.tools import require_tool
 
-from . import cluster
-from . import harness
+from . import cluster, harness
 from .harness import Job
 
 # Debian's python3 holds python3-mpi4py, built against Debian's Open MPI (.ci/apt-packages).
