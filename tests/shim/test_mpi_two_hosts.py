@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -23,7 +24,7 @@ from .harness import Job
 PYTHON = "/usr/bin/python3"
 
 ALL_REDUCE = """\
-import os, socket, sys, time
+import json, os, socket, sys, time
 from mpi4py import MPI
 
 comm = MPI.COMM_WORLD
@@ -35,7 +36,8 @@ if os.environ.get("SM_HP_HANG"):
     time.sleep(600)
 total = comm.allreduce(rank + 1)
 with open(os.path.join(os.environ["SM_OUTPUT_DATA_DIR"], f"rank{rank}"), "w") as out:
-    out.write(f"{total} {comm.Get_size()} {os.environ['SM_CURRENT_HOST']} {socket.gethostname()}")
+    training_env = json.loads(os.environ["SM_TRAINING_ENV"])
+    out.write(f"{total} {comm.Get_size()} {os.environ['SM_CURRENT_HOST']} {training_env['current_host']} {socket.gethostname()}")
 """
 
 
@@ -119,7 +121,12 @@ def test_allreduce_across_two_hosts(mpi_cluster) -> None:
     assert codes == {"algo-1": 0, "algo-2": 0}, master.stderr[-3000:] + "\n----\n" + worker.stderr[-3000:]
     results = sorted(p.read_text() for p in (master.tree.base / "output" / "data").glob("rank*"))
     # Ranks 0-1 run on algo-1, 2-3 on algo-2 (--host algo-1:2,algo-2:2), each seeing its own host.
-    assert results == ["10 4 algo-1 algo-1", "10 4 algo-1 algo-1", "10 4 algo-2 algo-2", "10 4 algo-2 algo-2"]
+    assert results == [
+        "10 4 algo-1 algo-1 algo-1",
+        "10 4 algo-1 algo-1 algo-1",
+        "10 4 algo-2 algo-2 algo-2",
+        "10 4 algo-2 algo-2 algo-2",
+    ]
 
 
 def test_a_rank_that_raises_ends_the_job_on_both_hosts(mpi_cluster) -> None:
@@ -182,4 +189,4 @@ def test_one_host_runs_real_mpirun_without_ssh(shim: Path, tmp_path: Path) -> No
     outcome = harness.rerun_shim(tree, job)
     assert outcome.exit_code == 0, outcome.describe()
     results = sorted(p.read_text() for p in (tree.base / "output" / "data").glob("rank*"))
-    assert [r.split()[:2] for r in results] == [["3", "2"], ["3", "2"]]
+    assert results == ["3 2 algo-1 algo-1 " + socket.gethostname()] * 2
