@@ -13,7 +13,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from sagemaker_byoc.compiler import escape
+from sagemaker_byoc.compiler import escape, mpi_image
 from sagemaker_byoc.compiler.base_images import choose_base
 from sagemaker_byoc.compiler.build_context import render_dockerignore
 from sagemaker_byoc.compiler.build_inputs import LOCAL_RUNS_DIR, build_hash
@@ -99,15 +99,16 @@ def request_json(body: dict) -> bytes:
 
 def _dockerfile_context(job: Job, job_dir: Path, out_dir: Path, header: str) -> dict:
     base = choose_base(job.image)
-    apt = list(job.image.apt)
+    apt = mpi_image.apt_packages(job)
     code_requirements = job.code_path / "requirements.txt"
-    pip = list(job.image.pip)
+    pip = mpi_image.pip_packages(job)
     return {
         "header": header,
         "job": job,
         "base": base,
         "python_build": BUILDS.get(base.python),
         "apt_packages": apt,
+        "mpi": mpi_image.needs_mpi(job),
         "pip_packages": pip,
         "pip_command": ["python3", "-m", "pip", "install", "--no-cache-dir", *pip],
         "requirements": _relative(job_dir / job.image.requirements, job_dir) if job.image.requirements else None,

@@ -328,13 +328,6 @@ def distribution_is_consistent(job: Job) -> Iterator[Diagnostic]:
             if key in given:
                 yield src.diagnostic(("distribution", key), f"{key} applies only with distribution.type torchrun or mpi", key=True)
         return
-    if distribution.type == "mpi":
-        yield src.diagnostic(
-            ("distribution", "type"),
-            "train does not launch MPI yet: the job is rendered with the SDK's MPI hyperparameters, but the container stops "
-            "with an error; use type: torchrun",
-            severity="warning",
-        )
     if distribution.type != "mpi" and "mpi_options" in given:
         yield src.diagnostic(("distribution", "mpi_options"), "mpi_options applies only with distribution.type mpi", key=True)
     if distribution.type == "torchrun" and not job.entry_point.endswith(".py"):

@@ -175,8 +175,7 @@ def test_minimal_job_keeps_the_homogeneous_cluster(tmp_path):
     assert (config["current_group_name"], config["current_instance_type"]) == ("homogeneousCluster", "ml.m5.xlarge")
 
 
-def test_mpi_is_rendered_with_a_warning_that_train_does_not_launch_it_yet(tmp_path):
+def test_mpi_is_rendered_without_diagnostics(tmp_path):
     job = make_job(tmp_path, with_lines("distribution: {type: mpi}"))
     _, found = load_job(job)
-    assert [(d.line, d.col, d.severity) for d in found] == [(11, 22, "warning")]
-    assert found[0].message.startswith("train does not launch MPI yet")
+    assert found == []

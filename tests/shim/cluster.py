@@ -9,6 +9,7 @@ its own: hostname algo-N and a private /etc/hosts that maps algo-1 to 127.0.0.2 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -78,14 +79,21 @@ class Cluster:
     netns_pid: int
     hosts: dict[str, Host] = field(default_factory=dict)
 
-    def start(self, name: str, job: Job) -> Host:
+    def start(self, name: str, job: Job, binds: dict[str, Path] | None = None, empty_dirs: tuple[str, ...] = ()) -> Host:
+        """Runs train as host `name`; `binds` maps a file of this machine (/etc/ssh/ssh_config)
+        to the private copy the host sees in its own mount namespace, and each of `empty_dirs`
+        (/run) is an empty tmpfs there."""
         tree = harness.build(job, self.root / name)
         hosts_file = self.root / f"{name}.hosts"
         hosts_file.write_text("127.0.0.1 localhost\n" + "".join(f"{a} {h}\n" for h, a in ADDRESSES.items()))
         pid_file = self.root / f"{name}.pid"
         env = harness.environment(tree, job)
         env.pop("SM_STUDIO_LOCAL_MODE")
-        inner = 'mount --bind "$1" /etc/hosts && hostname "$2" && echo $$ >"$3" && exec dash "$4"'
+        mounts = "".join(f"mount -t tmpfs tmpfs {shlex.quote(target)} && " for target in empty_dirs)
+        mounts += "".join(
+            f"mount --bind {shlex.quote(str(source))} {shlex.quote(target)} && " for target, source in (binds or {}).items()
+        )
+        inner = 'mount --bind "$1" /etc/hosts && ' + mounts + 'hostname "$2" && echo $$ >"$3" && exec dash "$4"'
         argv = [
             "nsenter", f"--net=/proc/{self.netns_pid}/ns/net",
             "unshare", "--mount", "--uts", "--fork",
@@ -146,7 +154,17 @@ def open_cluster(root: Path) -> Cluster:
     root.mkdir(parents=True, exist_ok=True)
     pid_file = root / "netns.pid"
     holder = subprocess.Popen(
-        ["unshare", "--net", "--fork", "--kill-child", "sh", "-c", 'ip link set lo up && echo $$ >"$1" && exec sleep 3600', "netns", str(pid_file)],
+        [
+            "unshare",
+            "--net",
+            "--fork",
+            "--kill-child",
+            "sh",
+            "-c",
+            'ip link set lo up && echo $$ >"$1" && exec sleep 3600',
+            "netns",
+            str(pid_file),
+        ],
         stdin=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 30

@@ -9,7 +9,7 @@ set -eu
 region=us-east-1
 account=123456789012
 repository=byoc/basic
-tag=3bde2ff284fa
+tag=d04c6e0378fa
 registry="$account.dkr.ecr.$region.amazonaws.com"
 image="$registry/$repository:$tag"
 

@@ -9,7 +9,7 @@ set -eu
 region=us-west-2
 account=123456789012
 repository=byoc/cuda-detector
-tag=22212d38805e
+tag=ed0a3f24cc53
 registry="$account.dkr.ecr.$region.amazonaws.com"
 image="$registry/$repository:$tag"
 

@@ -9,7 +9,7 @@ set -eu
 region=us-east-1
 account=123456789012
 repository=byoc/ddp
-tag=94c1e1e8f5af
+tag=d82d83e86ee9
 registry="$account.dkr.ecr.$region.amazonaws.com"
 image="$registry/$repository:$tag"
 
