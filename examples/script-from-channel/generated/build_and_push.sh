@@ -15,7 +15,7 @@ image="$registry/$repository:$tag"
 # The image also gets a tag naming its build inputs (a hash of the Dockerfile, the shim, the
 # requirements and the code): submit refuses an image under $tag that lacks the current one,
 # which is how an explicit tag left on old code shows up.
-inputs_tag=inputs-a39d68720441de1cfc00eaf567e40e1c1936f39599e9791fdc23af1810cfcd28
+inputs_tag=inputs-6e2c673e5d351af3108dcb7c57a0ef7961683de8980643811adee2490984ea26
 inputs_image="$registry/$repository:$inputs_tag"
 
 say() {
