@@ -93,8 +93,8 @@ def tests_for(module: str) -> tuple[str, ...]:
 
 
 def importers_of(module: str) -> list[str]:
-    """Test files that import a Python module by its package name (`sagemaker_byoc.spec.durations`,
-    or `from sagemaker_byoc.spec import durations`)."""
+    """Test files named after a Python module (test_durations.py) or that import it by its package
+    name (`sagemaker_byoc.spec.durations`, or `from sagemaker_byoc.spec import durations`)."""
     if not module.endswith(".py"):
         return []
     package, _, name = module.removesuffix(".py").replace("/", ".").rpartition(".")
@@ -104,7 +104,7 @@ def importers_of(module: str) -> list[str]:
     )
     found = []
     for path in sorted((REPO / "tests").rglob("test_*.py")):
-        if imports.search(path.read_text(encoding="utf-8")):
+        if path.name == f"test_{name}.py" or imports.search(path.read_text(encoding="utf-8")):
             found.append(str(path.relative_to(REPO)))
     return found
 
