@@ -40,6 +40,7 @@ _SHIM_TESTS = (
 MODULE_TESTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("spec/java_regex.py", ("tests/test_java_pattern_oracle.py", "tests/test_request_rules.py")),
     ("spec/service_model.py", ("tests/test_request_rules.py", "tests/test_cli_model_parity.py")),
+    ("spec/code_tree.py", ("tests/local/test_containment.py", "tests/compiler/test_build_context.py")),
     ("spec/*.py", _SPEC_AND_COMPILER_TESTS),
     ("compiler/submit.py", ("tests/aws/test_submit.py",)),
     ("compiler/local/*.py", _LOCAL_TESTS),
