@@ -4,13 +4,15 @@ its module; prints the kill rate per module and every survivor.
 A mutant changes one line: a comparison or boolean operator flipped, a constant changed, a
 statement removed (`pass` in Python, the line deleted in shim/train). Mutants that do not parse
 (Python) are not counted. Each runs in a scratch copy of the repository, against the test files
-that MODULE_TESTS maps its module to, with `pytest -x`: killed when a test fails or the run
-times out, survived when every test passes.
+that import its module or are named after it, then those MODULE_TESTS maps it to, with
+`pytest -x`: killed when a test fails, survived when every test passes, undecided (listed, not
+in the rates) when the run outlasts --timeout.
 
-    python -m tests.mutants [--sample N] [--budget SECONDS] [--seed S] [MODULE ...]
+    python -m tests.mutants [--sample N] [--budget SECONDS] [--seed S] [--timeout SECONDS] [--direct] [MODULE ...]
 
 --sample draws N mutants per module (seeded); --budget stops starting new mutants after that
-many seconds and reports what ran. It is a report, not a test: `make test` never runs it.
+many seconds and reports what ran; --direct runs only the importing and namesake test files
+where a module has any. It is a report, not a test: `make test` never runs it.
 """
 
 from __future__ import annotations
