@@ -4,13 +4,15 @@ its module; prints the kill rate per module and every survivor.
 A mutant changes one line: a comparison or boolean operator flipped, a constant changed, a
 statement removed (`pass` in Python, the line deleted in shim/train). Mutants that do not parse
 (Python) are not counted. Each runs in a scratch copy of the repository, against the test files
-that MODULE_TESTS maps its module to, with `pytest -x`: killed when a test fails or the run
-times out, survived when every test passes.
+that import its module or are named after it, then those MODULE_TESTS maps it to, with
+`pytest -x`: killed when a test fails, survived when every test passes, undecided (listed, not
+in the rates) when the run outlasts --timeout.
 
-    python -m tests.mutants [--sample N] [--budget SECONDS] [--seed S] [MODULE ...]
+    python -m tests.mutants [--sample N] [--budget SECONDS] [--seed S] [--timeout SECONDS] [--direct] [MODULE ...]
 
 --sample draws N mutants per module (seeded); --budget stops starting new mutants after that
-many seconds and reports what ran. It is a report, not a test: `make test` never runs it.
+many seconds and reports what ran; --direct runs only the importing and namesake test files
+where a module has any. It is a report, not a test: `make test` never runs it.
 """
 
 from __future__ import annotations
@@ -33,13 +35,14 @@ _SPEC_AND_COMPILER_TESTS = ("tests/compiler", "tests/test_request_rules.py")
 _LOCAL_TESTS = ("tests/local",)
 _SHIM_TESTS = (
     "tests/shim/test_launch.py", "tests/shim/test_conformance.py", "tests/shim/test_json_parser.py",
-    "tests/shim/test_supervisor.py",
+    "tests/shim/test_supervisor.py", "tests/shim/test_printable_table.py",
 )  # fmt: skip
 
 # The tests that cover each module (a glob of modules -> test paths); the first match wins.
 MODULE_TESTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("spec/java_regex.py", ("tests/test_java_pattern_oracle.py", "tests/test_request_rules.py")),
     ("spec/service_model.py", ("tests/test_request_rules.py", "tests/test_cli_model_parity.py")),
+    ("spec/code_tree.py", ("tests/local/test_containment.py", "tests/compiler/test_build_context.py")),
     ("spec/*.py", _SPEC_AND_COMPILER_TESTS),
     ("compiler/submit.py", ("tests/aws/test_submit.py", "tests/aws/test_job_logs.py")),
     ("compiler/job_logs.py", ("tests/aws/test_job_logs.py",)),
@@ -50,7 +53,7 @@ MODULE_TESTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("shim/train", _SHIM_TESTS),
 )
 DEFAULT_MODULES = ("spec/*.py", "compiler/*.py", "compiler/local/*.py", "shim/train")
-MUTANT_TIMEOUT_S = 120  # a mutant that loops forever counts as killed
+MUTANT_TIMEOUT_S = 120  # past this a run is "undecided": a loop forever, or a slow machine
 
 # (pattern, replacement) pairs tried on each line; each match position gives one mutant.
 PYTHON_SWAPS = (
@@ -79,11 +82,37 @@ class Mutant:
         return f"{self.module}:{self.line}: {self.original.strip()}  ->  {after}"
 
 
+TIMEOUT_S: float = MUTANT_TIMEOUT_S
+DIRECT_ONLY = False  # --direct: only the test files that import the module, where there are any
+
+
 def tests_for(module: str) -> tuple[str, ...]:
+    """The test files that import the module first (a mutant they kill dies in seconds), then
+    the module's mapped tests (pytest collects a file named twice only once)."""
     for pattern, tests in MODULE_TESTS:
         if Path(module).match(pattern) and module.count("/") == pattern.count("/"):
-            return tests
+            direct = importers_of(module)
+            if DIRECT_ONLY and direct:
+                return tuple(direct)
+            return (*(test for test in direct if test not in tests), *tests)
     raise SystemExit(f"no tests mapped for {module}: add it to MODULE_TESTS")
+
+
+def importers_of(module: str) -> list[str]:
+    """Test files named after a Python module (test_durations.py) or that import it by its package
+    name (`sagemaker_byoc.spec.durations`, or `from sagemaker_byoc.spec import durations`)."""
+    if not module.endswith(".py"):
+        return []
+    package, _, name = module.removesuffix(".py").replace("/", ".").rpartition(".")
+    imports = re.compile(
+        rf"sagemaker_byoc\.{re.escape(package)}\.{re.escape(name)}\b"
+        rf"|from sagemaker_byoc\.{re.escape(package)} import [^\n]*\b{re.escape(name)}\b"
+    )
+    found = []
+    for path in sorted((REPO / "tests").rglob("test_*.py")):
+        if path.name == f"test_{name}.py" or imports.search(path.read_text(encoding="utf-8")):
+            found.append(str(path.relative_to(REPO)))
+    return found
 
 
 def _swapped(line: str, swaps) -> list[str]:
@@ -147,7 +176,7 @@ def scratch_copy() -> Path:
     for name in filter(None, tracked):
         source = REPO / name.decode()
         target = root / name.decode()
-        if source.is_symlink():  # sagemaker_byoc/'s links to the top-level folders stay links
+        if source.is_symlink():  # sagemaker_byoc/spec -> ../spec: the import package must see the mutant
             target.parent.mkdir(parents=True, exist_ok=True)
             target.symlink_to(os.readlink(source))
         elif source.is_file():
@@ -159,8 +188,24 @@ def scratch_copy() -> Path:
     return root
 
 
-def run_mutant(root: Path, mutant: Mutant) -> tuple[bool, float]:
-    """(killed, seconds)."""
+def _pytest(root: Path, module: str, *options: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:xdist", *options, *tests_for(module)],
+        cwd=root, env={**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True, timeout=TIMEOUT_S, check=False,
+    )  # fmt: skip
+
+
+def check_collects(root: Path, module: str) -> None:
+    """The unmutated copy must collect the module's tests: an import that fails in the scratch
+    copy would otherwise count every mutant as killed."""
+    completed = _pytest(root, module, "--collect-only")
+    if completed.returncode != 0:
+        raise SystemExit(f"the tests of {module} do not collect in the scratch copy:\n{completed.stdout.decode()[-2000:]}")
+
+
+def run_mutant(root: Path, mutant: Mutant) -> tuple[str, float]:
+    """("killed", "survived" or "undecided", seconds)."""
     path = root / mutant.module
     original = path.read_bytes()
     lines = original.decode().splitlines(keepends=True)
@@ -168,14 +213,9 @@ def run_mutant(root: Path, mutant: Mutant) -> tuple[bool, float]:
     path.write_text("".join(lines), encoding="utf-8")
     started = time.monotonic()
     try:
-        completed = subprocess.run(
-            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *tests_for(mutant.module)],
-            cwd=root, env={**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"},
-            capture_output=True, timeout=MUTANT_TIMEOUT_S, check=False,
-        )
-        killed = completed.returncode != 0
+        killed = "killed" if _pytest(root, mutant.module).returncode != 0 else "survived"
     except subprocess.TimeoutExpired:
-        killed = True
+        killed = "undecided"
     finally:
         path.write_bytes(original)
     return killed, time.monotonic() - started
@@ -184,7 +224,9 @@ def run_mutant(root: Path, mutant: Mutant) -> tuple[bool, float]:
 def expand(patterns: list[str]) -> list[str]:
     modules = []
     for pattern in patterns:
-        matches = sorted(str(p.relative_to(REPO)) for p in REPO.glob(pattern) if p.name != "__init__.py" and p.name != "__main__.py")
+        matches = sorted(
+            str(p.relative_to(REPO)) for p in REPO.glob(pattern) if p.name != "__init__.py" and p.name != "__main__.py"
+        )
         modules.extend(m for m in matches if m not in modules)
     return modules
 
@@ -195,7 +237,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=0, help="mutants drawn per module (0: all)")
     parser.add_argument("--budget", type=float, default=0, help="seconds after which no new mutant starts (0: none)")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--timeout", type=float, default=MUTANT_TIMEOUT_S, help="seconds a mutant's tests may run")
+    parser.add_argument("--direct", action="store_true", help="only the test files that import the module, where any do")
     args = parser.parse_args(argv)
+    global DIRECT_ONLY, TIMEOUT_S
+    DIRECT_ONLY, TIMEOUT_S = args.direct, args.timeout
 
     plan: list[tuple[str, list[Mutant], int]] = []
     for module in expand(args.modules):
@@ -208,19 +254,28 @@ def main(argv: list[str] | None = None) -> int:
     root = scratch_copy()
     started = time.monotonic()
     results: list[tuple[str, int, int, int, list[Mutant]]] = []
+    all_undecided: list[Mutant] = []
     try:
         for module, chosen, existing in plan:
-            killed, survivors, ran = 0, [], 0
+            killed, survivors, ran, undecided = 0, [], 0, []
+            if chosen:
+                check_collects(root, module)
             for mutant in chosen:
                 if args.budget and time.monotonic() - started > args.budget:
                     break
-                dead, seconds = run_mutant(root, mutant)
-                ran += 1
-                killed += dead
-                if not dead:
-                    survivors.append(mutant)
-                print(f"  {'killed  ' if dead else 'SURVIVED'} {seconds:6.1f}s  {mutant.describe()}", flush=True)
+                outcome, seconds = run_mutant(root, mutant)
+                if outcome == "undecided":  # neither a kill nor a survivor: not in the rate
+                    undecided.append(mutant)
+                else:
+                    ran += 1
+                    killed += outcome == "killed"
+                    if outcome == "survived":
+                        survivors.append(mutant)
+                print(
+                    f"  {outcome.upper() if outcome != 'killed' else outcome:9} {seconds:6.1f}s  {mutant.describe()}", flush=True
+                )
             results.append((module, existing, ran, killed, survivors))
+            all_undecided.extend(undecided)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -236,6 +291,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nsurvivors ({len(survivors)}):")
     for mutant in survivors:
         print(f"  {mutant.describe()}")
+    if all_undecided:
+        print(f"\nundecided, past the {TIMEOUT_S:.0f} s limit (not in the rates) ({len(all_undecided)}):")
+        for mutant in all_undecided:
+            print(f"  {mutant.describe()}")
     return 0
 
 

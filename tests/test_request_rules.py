@@ -706,6 +706,20 @@ def test_the_derivation_refuses_a_shape_type_it_cannot_check():
     assert str(raised.value) == "shape MaxRuntimeInSeconds has type timestamp, which the checker does not handle"
 
 
+@pytest.mark.parametrize("which", ["botocore", "cli"])
+def test_the_derivation_refuses_a_model_whose_operation_takes_another_input(which):
+    model = service_model.load_botocore_model()
+    renamed = copy.deepcopy(model)
+    renamed["operations"]["CreateTrainingJob"]["input"]["shape"] = "CreateTrainingJobInput"
+    botocore_model, cli_model = (renamed, model) if which == "botocore" else (model, renamed)
+    with pytest.raises(service_model.UnsupportedModel) as raised:
+        service_model.derive(botocore_model, cli_model, service_model.installed_versions())
+    assert str(raised.value) == {
+        "botocore": "CreateTrainingJob no longer takes CreateTrainingJobRequest",
+        "cli": "the aws CLI's CreateTrainingJob does not take CreateTrainingJobRequest",
+    }[which]
+
+
 def test_the_derivation_records_what_the_cli_checks_more_strictly():
     model = service_model.load_botocore_model()
     cli = copy.deepcopy(model)

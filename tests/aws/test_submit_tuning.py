@@ -8,6 +8,7 @@ import json
 import re
 
 from sagemaker_byoc.compiler.pipeline import compile_job
+from sagemaker_byoc.compiler.submit_tuning import describe_progress
 from tests.aws.sagemaker_roundtrip import REPO_ROOT
 from tests.aws.scripted_aws import error
 from tests.aws.test_submit import printed, submit
@@ -104,4 +105,14 @@ def test_a_taken_name_is_one_line_about_a_tuning_job(scripted_sagemaker):
         r"submit: error: CreateHyperParameterTuningJob: a tuning job named tuning-example-\d{14} already exists in us-east-1 "
         r"\(ResourceInUse\): Job name already exists\n",
         result.stderr,
+    )
+
+
+def test_progress_counts_a_counter_sagemaker_leaves_out_as_zero():
+    assert describe_progress({}) == "0 completed, 0 in progress"
+    assert describe_progress({"TrainingJobStatusCounters": {"InProgress": 2, "RetryableError": 1}}) == (
+        "0 completed, 2 in progress, 1 failed"
+    )
+    assert describe_progress({"TrainingJobStatusCounters": {"Completed": 4, "NonRetryableError": 2, "RetryableError": 1}}) == (
+        "4 completed, 0 in progress, 3 failed"
     )

@@ -44,3 +44,14 @@ def test_a_control_character_is_refused_by_yaml_in_one_line_and_escaped_here_any
     assert refused.stderr == f"{job}:1:34: error: YAML syntax: the character U+001B is not allowed in YAML (special characters are not allowed)\n"
     (warning,) = stale_schema(job)
     assert "\x1b" not in warning.message and warning.message.startswith("the schema for editors, x\\x1b[2Jy.json, does not exist")
+
+
+def test_a_url_of_any_scheme_is_not_checked(tmp_path):
+    """RFC 3986 schemes: a letter, then letters, digits, +, . or -."""
+    for scheme in ("s3", "git+ssh", "x-1.2", "HTTP"):
+        job = make_job(tmp_path / scheme, f"# yaml-language-server: $schema={scheme}://example/job.schema.json\n" + MINIMAL)
+        assert stale_schema(job) == [], scheme
+    for not_a_scheme in ("3s", "+x"):
+        job = make_job(tmp_path / not_a_scheme, f"# yaml-language-server: $schema={not_a_scheme}://job.schema.json\n" + MINIMAL)
+        (warning,) = stale_schema(job)
+        assert "does not exist" in warning.message, not_a_scheme

@@ -91,6 +91,25 @@ def test_links_inside_source_dir_are_copied_as_links_into_the_copy(tmp_path: Pat
     assert (code / "lib" / "data.txt").read_text() == "inside", "the source is untouched"
 
 
+def test_the_copy_keeps_the_modes_of_every_directory_and_file(tmp_path: Path):
+    """The image's COPY keeps modes; the local copy must too, the tree's top included (a script
+    may rely on a directory it cannot list, or a file's time). Directories get their times set
+    before their entries are written, so only the files' times are compared."""
+    source = tmp_path / "code"
+    (source / "lib").mkdir(parents=True)
+    (source / "lib" / "run.sh").write_text(SHELL_ENTRY)
+    (source / "lib" / "run.sh").chmod(0o750)
+    (source / "lib").chmod(0o710)
+    source.chmod(0o705)
+    os.utime(source / "lib" / "run.sh", (1_000_000_000, 1_000_000_000))
+    copy = tmp_path / "copy"
+    copy_closed_tree(source, copy, lambda directory, names: set())
+    for relative in ("lib/run.sh", "lib", "."):
+        original, copied = (source / relative).stat(), (copy / relative).stat()
+        assert copied.st_mode == original.st_mode, relative
+    assert (copy / "lib" / "run.sh").stat().st_mtime == (source / "lib" / "run.sh").stat().st_mtime
+
+
 def test_a_checkpoint_path_that_climbs_out_of_opt_ml_stays_in_the_run_directory(tmp_path: Path):
     """/opt/ml/../../<dir> is <dir> in a container, outside /opt/ml: locally the run's
     checkpoints/ stands in for it. An interruption rehearsal then resumes without a traceback."""

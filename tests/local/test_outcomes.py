@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from sagemaker_byoc.compiler.local import LocalOptions
-from sagemaker_byoc.compiler.local.resume import access_times_recorded
+from sagemaker_byoc.compiler.local.resume import EVIDENCE_LINES, access_times_recorded, report
 
 from .jobs import job_document, run_cli, run_in_process, write_job
 
@@ -307,3 +307,18 @@ def test_without_a_docker_daemon_podman_builds_and_runs_the_image(tmp_path: Path
     assert build.startswith("build -f ") and build.endswith(f"-t local-test:local {tmp_path / 'job'}")
     assert run.startswith("run --rm --name local-test-local-") and run.endswith(" local-test:local train")
     assert f"building local-test:local: {podman} build" in result.stdout
+
+
+def test_log_evidence_is_the_lines_that_speak_of_resuming_outside_the_banner(tmp_path: Path):
+    log = [
+        "train: launching with resume_from=last",  # the shim's banner repeats hyperparameters
+        "  command: python train.py --resume true",
+        "  SM_HP_RESUME=true",
+        "epoch 1 loss 0.5",
+        "Restored weights from /opt/ml/checkpoints/state",
+        "resuming at step 40",
+    ]
+    evidence = report(tmp_path, [], True, log).log_evidence
+    assert evidence == ["Restored weights from /opt/ml/checkpoints/state", "resuming at step 40"]
+    endless = (f"resumed batch {n}" for n in range(10**9))  # read lazily: a long log costs nothing
+    assert len(report(tmp_path, [], True, endless).log_evidence) == EVIDENCE_LINES
