@@ -72,7 +72,7 @@ def _run(program: str, args: argparse.Namespace, action: Any) -> int:
     kind = "tuning job" if getattr(args, "tuning", False) else "training job"
     region = args.region
     try:
-        session = _session(args.region, args.profile)
+        session = submit.aws_session(args.region, args.profile)
         region = session.region_name
         if not region:
             print(f"{program}: error: no region: pass --region, or set AWS_DEFAULT_REGION", file=sys.stderr)
@@ -85,12 +85,6 @@ def _run(program: str, args: argparse.Namespace, action: Any) -> int:
     except (BotoCoreError, ClientError, ValueError) as error:
         print(f"{program}: error: {submit.explain(error, name=args.name, region=region or '?', role=None, kind=kind)}", file=sys.stderr)
         return submit.EXIT_AWS
-
-
-def _session(region: str | None, profile: str | None) -> Any:
-    import boto3
-
-    return boto3.session.Session(region_name=region, profile_name=profile)
 
 
 def _describe(call: Any, **name: str) -> dict[str, Any]:

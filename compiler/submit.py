@@ -102,10 +102,11 @@ def unique_job_name(base: str, moment: datetime, limit: int = NAME_MAX) -> str:
     return f"{base[:room].rstrip('-')}-{stamp}"
 
 
-def aws_session(region: str) -> Any:
+def aws_session(region: str | None, profile: str | None = None) -> Any:
+    """A boto3 session; region None: the AWS configuration's."""
     import boto3
 
-    return boto3.session.Session(region_name=region)
+    return boto3.session.Session(region_name=region, profile_name=profile)
 
 
 def client_config(max_attempts: int | None = None) -> Any:
