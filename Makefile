@@ -64,8 +64,18 @@ check: $(VENV)/.runtime ## Fail if committed generated/ differs from a fresh ren
 regen: $(VENV)/.runtime ## Re-render every example's generated/ (golden records)
 	@for job in $(EXAMPLES); do $(PY) -m sagemaker_byoc compile "$$job" || exit 2; done
 
+# The import package laid out as pip installs it, for import-linter (pyproject.toml's contracts).
+PACKAGES  := text aws spec compiler local submit cli
+LINT_TREE := build/lint
+
+.PHONY: lint
+lint: $(VENV)/.dev ## Check the import layers and that no imports form a cycle (import-linter; ARCHITECTURE.md)
+	@rm -rf $(LINT_TREE) && mkdir -p $(LINT_TREE)/sagemaker_byoc
+	@cp sagemaker_byoc/*.py $(LINT_TREE)/sagemaker_byoc/ && cp -R $(PACKAGES) $(LINT_TREE)/sagemaker_byoc/
+	cd $(LINT_TREE) && PYTHONPATH=. $(CURDIR)/$(VENV)/bin/lint-imports --no-cache $(CURDIR)/pyproject.toml
+
 .PHONY: test
-test: $(VENV)/.dev oracle check ## Run every test (needs the tools .ci/run installs; missing ones skip)
+test: $(VENV)/.dev oracle lint check ## Run every test (needs the tools .ci/run installs; missing ones skip)
 	$(PY) -m pytest -n auto tests
 
 .PHONY: bench-compile
@@ -74,7 +84,7 @@ bench-compile: $(VENV)/.runtime ## Benchmark: compile one example, 100 jobs in o
 
 .PHONY: constraints
 constraints: $(VENV)/.dev ## Regenerate schemas/*.constraints.json from the installed botocore and awscli models
-	$(PY) -m sagemaker_byoc.spec.service_model
+	$(PY) -m sagemaker_byoc.aws.service_model
 
 # The shim's test oracle: AWS's sagemaker-training toolkit in a virtualenv of its own, never a
 # dependency of the project (building it needs gcc for its C extension).

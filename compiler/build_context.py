@@ -9,8 +9,8 @@ leaves out of the image's hash: the context holds exactly the files the tag cove
 
 from __future__ import annotations
 
-from sagemaker_byoc.compiler import escape
-from sagemaker_byoc.compiler.build_inputs import IGNORED_DIRS, IGNORED_SUFFIXES
+from sagemaker_byoc.spec.code_tree import IGNORED_DIRS, IGNORED_SUFFIXES
+from sagemaker_byoc.text import escape
 
 
 def render_dockerignore(header: str, copied_files: list[str], source_dir: str, left_out: list[str] = ()) -> str:

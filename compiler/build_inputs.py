@@ -15,11 +15,9 @@ import os
 import stat
 from pathlib import Path
 
-IGNORED_DIRS = {"__pycache__", ".git", ".ipynb_checkpoints"}
-IGNORED_SUFFIXES = (".pyc", ".pyo")
+from sagemaker_byoc.spec.code_tree import IGNORED_DIRS, IGNORED_SUFFIXES
+
 CHUNK = 1 << 20
-LOCAL_RUNS_DIR = ".local"  # run-local's runs, beside job.yaml (compiler/local/layout.py)
-DEFAULT_OUTPUT_DIR = "generated"  # the compiler's output, beside job.yaml (compiler/pipeline.py)
 
 
 def code_files(root: Path, excluded: frozenset[Path] = frozenset()) -> list[Path]:

@@ -11,27 +11,10 @@ from __future__ import annotations
 import copy
 from decimal import Decimal
 
+from sagemaker_byoc.aws.tuning_definition import DEFINITION_MEMBERS, TUNING_JOB_NAME_MAX
 from sagemaker_byoc.compiler.request import Request, RequestPath, encode_hyperparameter
 from sagemaker_byoc.spec.model import Job, ParameterRange, Tuning
 
-TUNING_JOB_NAME_MAX = 32
-
-# Members of CreateTrainingJob that HyperParameterTrainingJobDefinition takes under the same name.
-DEFINITION_MEMBERS = (
-    "AlgorithmSpecification",
-    "RoleArn",
-    "InputDataConfig",
-    "VpcConfig",
-    "OutputDataConfig",
-    "ResourceConfig",
-    "StoppingCondition",
-    "EnableNetworkIsolation",
-    "EnableInterContainerTrafficEncryption",
-    "EnableManagedSpotTraining",
-    "CheckpointConfig",
-    "RetryStrategy",
-    "Environment",
-)
 RANGE_MEMBERS = {"Integer": "IntegerParameterRanges", "Continuous": "ContinuousParameterRanges", "Categorical": "CategoricalParameterRanges"}
 
 

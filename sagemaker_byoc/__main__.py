@@ -1,5 +1,5 @@
 import sys
 
-from sagemaker_byoc.compiler.cli import main
+from sagemaker_byoc.cli.main import main
 
 sys.exit(main())

@@ -5,7 +5,7 @@ A symbolic link whose target stays inside the tree is kept, made relative; one t
 of the tree (or nowhere) is refused, since the script could write or chmod through it, and in
 the image (Docker's COPY keeps links) it would dangle. Named pipes, sockets and devices are
 refused too: reading a pipe blocks for ever. spec/semantics.py reports these at source_dir's
-line; compiler/local/closed_copy.py copies by the same walk.
+line; local/closed_copy.py copies by the same walk.
 """
 
 from __future__ import annotations
@@ -16,6 +16,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 Skip = Callable[[str, list[str]], set[str]]
+
+# Never code, wherever they are in source_dir: left out of the image, its tag and a local run.
+IGNORED_DIRS = frozenset({"__pycache__", ".git", ".ipynb_checkpoints"})
+IGNORED_SUFFIXES = (".pyc", ".pyo")
+# Folders beside job.yaml that the tool writes, so never code even when source_dir holds them:
+# the compiler's default output (compiler/pipeline.py) and run-local's runs (local/layout.py).
+DEFAULT_OUTPUT_DIR = "generated"
+LOCAL_RUNS_DIR = ".local"
 
 
 def tree_problems(source: Path, skip: Skip) -> Iterator[str]:

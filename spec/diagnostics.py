@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sagemaker_byoc.compiler import escape
+from sagemaker_byoc.text import escape
 
 
 @dataclass(frozen=True, order=True)

@@ -1,14 +1,16 @@
 """Loading a job: read the YAML, validate against the schema, build the model, check semantics.
 
-`load_job` returns a Job and its warnings, or raises SpecError carrying every error at once:
-the schema's and, on the sections the schema accepted, the semantic checks'.
+`check_document` checks a read document and returns the model with every finding, for the
+pipeline (compiler/pipeline.py) to add the API's findings to; `load_job` returns a Job and its
+warnings, or raises SpecError carrying every error at once: the schema's and, on the sections
+the schema accepted, the semantic checks'.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +18,27 @@ from sagemaker_byoc.spec.defaults import channel_default, default, definition_de
 from sagemaker_byoc.spec.diagnostics import Diagnostic, SpecError
 from sagemaker_byoc.spec.durations import seconds
 from sagemaker_byoc.spec.model import (
-    Channel, Checkpoints, Debugger, Distribution, Experiment, FileSystem, Image, InstanceGroup, Job, Limits, Metric, Network, Output,
-    ParameterRange, Profiler, Resources, Rule, TensorBoard, Tuning,
+    Channel,
+    Checkpoints,
+    Debugger,
+    Distribution,
+    Experiment,
+    FileSystem,
+    Image,
+    InstanceGroup,
+    Job,
+    Limits,
+    Metric,
+    Network,
+    Output,
+    ParameterRange,
+    Profiler,
+    Resources,
+    Rule,
+    TensorBoard,
+    Tuning,
 )
-from sagemaker_byoc.spec.partial import PartialDocument, section
+from sagemaker_byoc.spec.partial import PartialDocument, section, with_stand_ins
 from sagemaker_byoc.spec.schema import refused_sections, schema_diagnostics
 from sagemaker_byoc.spec.semantics import semantic_diagnostics
 from sagemaker_byoc.spec.source import Source, read_source
@@ -27,26 +46,38 @@ from sagemaker_byoc.spec.source import Source, read_source
 
 def load_job(path: Path | str) -> tuple[Job, list[Diagnostic]]:
     """The checked job and its warnings; SpecError if anything is wrong."""
-    job, findings, refused = load_unchecked(read_source(Path(path)))
-    if refused or any(d.severity == "error" for d in findings):
-        raise SpecError(job.path, findings)
-    return job, findings
+    checked = check_document(read_source(Path(path)))
+    if checked.refused or any(d.severity == "error" for d in checked.findings):
+        raise SpecError(checked.job.path, checked.findings)
+    return checked.job, checked.findings
 
 
-def load_unchecked(source: Source) -> tuple[Job, list[Diagnostic], frozenset[str]]:
-    """The job, every schema and semantic finding, errors included, and the sections the schema
-    refused, so that a caller can add findings of its own (the request's) and report all at
-    once. The semantic checks run on the sections the schema accepted (spec/partial.py); a
-    refused section is UNCHECKED in the model. SpecError only when nothing can be checked:
-    the document is not a mapping."""
+@dataclass(frozen=True)
+class Checked:
+    """A job checked by the schema and the semantic rules, with every finding, errors included,
+    so that a caller can add findings of its own (the request's) and report all at once."""
+
+    job: Job  # a section the schema refused is UNCHECKED in it (spec/partial.py)
+    findings: list[Diagnostic]
+    refused: frozenset[str]  # the top-level sections the schema refused
+    # The models the API's rules read: the job itself, or with refused sections, the job twice
+    # with other valid stand-ins for them (spec/partial.py).
+    complete: tuple[Job, ...]
+
+
+def check_document(source: Source) -> Checked:
+    """Check a document: the schema, then the semantic rules on the sections it accepted.
+    SpecError only when nothing can be checked: the document is not a mapping."""
     problems = schema_diagnostics(source)
     refused = refused_sections(source) if problems else frozenset()
     if refused is None:
         raise SpecError(source.path, problems)
-    if refused:
-        source = replace(source, data=PartialDocument(source.data, refused))
-    job = build_job(source)
-    return job, problems + semantic_diagnostics(job), refused
+    if not refused:
+        job = build_job(source)
+        return Checked(job, problems + semantic_diagnostics(job), refused, (job,))
+    job = build_job(replace(source, data=PartialDocument(source.data, refused)))
+    complete = tuple(build_job(replace(source, data=data)) for data in with_stand_ins(source.data, refused))
+    return Checked(job, problems + semantic_diagnostics(job), refused, complete)
 
 
 def build_job(source: Source) -> Job:

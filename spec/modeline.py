@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sagemaker_byoc.compiler import escape
 from sagemaker_byoc.spec.diagnostics import Diagnostic
 from sagemaker_byoc.spec.schema import SCHEMA_PATH
+from sagemaker_byoc.text import escape
 
 MODELINE = re.compile(r"#\s*yaml-language-server:\s*\$schema=(?P<target>\S+)\s*")
 # A modeline can name a URL; only a file beside the job can be compared.

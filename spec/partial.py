@@ -4,6 +4,10 @@ When the schema finds errors, the semantic checks still run on the sections it a
 that one run reports every layer. A section it refused becomes UNCHECKED in the model, and
 the document refuses to show it: any rule that reads such a section raises Unchecked and its
 findings are dropped, since they would follow from a value already reported as wrong.
+
+The API's rules read the rendered request, which needs every section: for them the refused
+sections are replaced by stand-ins (STAND_INS, two different valid values each), and the
+pipeline keeps only the findings that both stand-ins share outside the refused sections.
 """
 
 from __future__ import annotations
@@ -82,3 +86,27 @@ def findings_of(check: Callable[..., Iterator[T]], *args: Any) -> list[T]:
         if UncheckedSection.__name__ in str(problem):
             return []
         raise
+
+
+# Valid values for the sections the schema refused, two different ones each, so that a request
+# can be rendered around them. An optional section without one here is left out in both; spot
+# and limits have one in the second, as the API's rules tie them to each other.
+STAND_INS = (
+    {
+        "version": 1, "name": "stand-in-a", "account": "000000000000", "region": "us-east-1",
+        "role": "arn:aws:iam::000000000000:role/stand-in", "image": {"repository": "stand-in-a"},
+        "entry_point": "stand_in.py", "output": {"s3": "s3://stand-in-a/output/"},
+    },
+    {
+        "version": 1, "name": "stand-in-b", "account": "111111111111", "region": "eu-west-1",
+        "role": "arn:aws:iam::111111111111:role/stand-in", "image": {"repository": "stand-in-b", "base": "cuda"},
+        "entry_point": "stand_in.sh", "output": {"s3": "s3://stand-in-b/output/"},
+        "spot": True, "limits": {"max_runtime": "1h", "max_wait": "2h"},
+    },
+)
+
+
+def with_stand_ins(data: dict, refused: frozenset[str]) -> tuple[dict, ...]:
+    """The document twice, each time with other stand-ins for its refused sections."""
+    accepted = {k: v for k, v in data.items() if k not in refused}
+    return tuple(accepted | {k: stand_in[k] for k in refused if k in stand_in} for stand_in in STAND_INS)

@@ -16,8 +16,8 @@ from typing import Any, Iterator
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
+from sagemaker_byoc.aws.regions import closest_region
 from sagemaker_byoc.spec.diagnostics import Diagnostic
-from sagemaker_byoc.spec.regions import closest_region
 from sagemaker_byoc.spec.source import Source
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "job.schema.json"

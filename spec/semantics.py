@@ -2,7 +2,7 @@
 
 Each rule is a small function over the model that yields diagnostics at the job.yaml node
 it concerns. Limits of the CreateTrainingJob API itself are checked on the rendered request
-(spec/request_rules.py), not here.
+(aws/request_rules.py), not here.
 """
 
 from __future__ import annotations
@@ -15,18 +15,17 @@ from typing import Callable, Iterator
 
 from botocore import __version__ as botocore_version
 
-from sagemaker_byoc.compiler import escape
-from sagemaker_byoc.compiler.build_inputs import DEFAULT_OUTPUT_DIR, IGNORED_DIRS, IGNORED_SUFFIXES, LOCAL_RUNS_DIR
-from sagemaker_byoc.compiler.tuning_request import DEFINITION_MEMBERS
+from sagemaker_byoc.aws.regions import closest_region, known_regions
+from sagemaker_byoc.aws.tuning_definition import DEFINITION_MEMBERS
 from sagemaker_byoc.spec import secrets
-from sagemaker_byoc.spec.code_tree import tree_problems
+from sagemaker_byoc.spec.code_tree import DEFAULT_OUTPUT_DIR, IGNORED_DIRS, IGNORED_SUFFIXES, LOCAL_RUNS_DIR, tree_problems
 from sagemaker_byoc.spec.diagnostics import Diagnostic
 from sagemaker_byoc.spec.distribution_hyperparameters import DISTRIBUTION_HYPERPARAMETERS
 from sagemaker_byoc.spec.durations import describe
 from sagemaker_byoc.spec.model import Job
 from sagemaker_byoc.spec.partial import findings_of
-from sagemaker_byoc.spec.regions import closest_region, known_regions
 from sagemaker_byoc.spec.tuning import tuning_diagnostics
+from sagemaker_byoc.text import escape
 
 HYPERPARAMETER_VALUE_MAX = 2500  # characters of the JSON-encoded value (API model limit)
 MAX_TREE_PROBLEMS = 5  # code-tree entries reported one by one
@@ -116,7 +115,7 @@ def files_exist(job: Job) -> Iterator[Diagnostic]:
 
 def names_fit_the_artifacts(job: Job) -> Iterator[Diagnostic]:
     """Paths that reach the Dockerfile can be written there with their meaning intact: no line
-    break in an ENV value, no glob character where COPY reads a pattern (compiler/escape.py
+    break in an ENV value, no glob character where COPY reads a pattern (text/escape.py
     holds the rules, so the check and the rendering cannot disagree)."""
     values = [(("entry_point",), job.entry_point, escape.dockerfile_value)]
     if job.source_dir not in (".", ""):
@@ -137,7 +136,7 @@ def _inside(path: Path, root: Path) -> bool:
 
 def _not_code(job: Job) -> Callable[[str, list[str]], set[str]]:
     """What the image never receives from source_dir: caches, the compiler's default output
-    folder and run-local's runs (compiler/build_inputs.py leaves the same out of the tag)."""
+    folder and run-local's runs (spec/code_tree.py names them; compiler/build_inputs.py leaves the same out of the tag)."""
     left_out = {os.path.realpath(job.directory / DEFAULT_OUTPUT_DIR), os.path.realpath(job.directory / LOCAL_RUNS_DIR)}
 
     def skip(directory: str, names: list[str]) -> set[str]:

@@ -5,7 +5,7 @@ documentation: ranges are searched between bounds, logarithmic scales need posit
 a grid enumerates categories only, Hyperband stops jobs early by itself, and a tuning job takes
 at most 30 tuned and 100 hyperparameters in all (the service adds one of its own,
 `_tuning_objective_metric`, that counts too). The API's lengths and counts are checked on the
-rendered request (spec/request_rules.py).
+rendered request (aws/request_rules.py).
 """
 
 from __future__ import annotations

@@ -40,19 +40,26 @@ _SHIM_TESTS = (
 
 # The tests that cover each module (a glob of modules -> test paths); the first match wins.
 MODULE_TESTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("spec/java_regex.py", ("tests/test_java_pattern_oracle.py", "tests/test_request_rules.py")),
-    ("spec/service_model.py", ("tests/test_request_rules.py", "tests/test_cli_model_parity.py")),
+    ("aws/java_regex.py", ("tests/test_java_pattern_oracle.py", "tests/test_request_rules.py")),
+    ("aws/service_model.py", ("tests/test_request_rules.py", "tests/test_cli_model_parity.py")),
     ("spec/code_tree.py", ("tests/local/test_containment.py", "tests/compiler/test_build_context.py")),
     ("spec/*.py", _SPEC_AND_COMPILER_TESTS),
-    ("compiler/submit.py", ("tests/aws/test_submit.py", "tests/aws/test_job_logs.py")),
-    ("compiler/job_logs.py", ("tests/aws/test_job_logs.py",)),
-    ("compiler/job_commands.py", ("tests/aws/test_job_commands.py",)),
-    ("compiler/image_guard.py", ("tests/aws/test_image_guard.py", "tests/aws/test_submit.py")),
-    ("compiler/local/*.py", _LOCAL_TESTS),
+    ("aws/*.py", _SPEC_AND_COMPILER_TESTS),
+    ("text/*.py", _SPEC_AND_COMPILER_TESTS),
+    ("submit/training.py", ("tests/aws/test_submit.py", "tests/aws/test_job_logs.py")),
+    ("submit/connection.py", ("tests/aws/test_submit.py", "tests/aws/test_job_commands.py")),
+    ("submit/watch.py", ("tests/aws/test_submit.py", "tests/aws/test_job_logs.py", "tests/aws/test_submit_tuning.py")),
+    ("submit/tuning.py", ("tests/aws/test_submit_tuning.py", "tests/tuning")),
+    ("submit/job_logs.py", ("tests/aws/test_job_logs.py",)),
+    ("submit/job_commands.py", ("tests/aws/test_job_commands.py",)),
+    ("submit/image_guard.py", ("tests/aws/test_image_guard.py", "tests/aws/test_submit.py")),
+    ("local/*.py", _LOCAL_TESTS),
+    ("cli/starter.py", ("tests/compiler/test_starter.py",)),
+    ("cli/*.py", _SPEC_AND_COMPILER_TESTS),
     ("compiler/*.py", _SPEC_AND_COMPILER_TESTS),
     ("shim/train", _SHIM_TESTS),
 )
-DEFAULT_MODULES = ("spec/*.py", "compiler/*.py", "compiler/local/*.py", "shim/train")
+DEFAULT_MODULES = ("text/*.py", "aws/*.py", "spec/*.py", "compiler/*.py", "local/*.py", "submit/*.py", "cli/*.py", "shim/train")
 MUTANT_TIMEOUT_S = 120  # past this a run is "undecided": a loop forever, or a slow machine
 
 # (pattern, replacement) pairs tried on each line; each match position gives one mutant.
@@ -176,7 +183,7 @@ def scratch_copy() -> Path:
     for name in filter(None, tracked):
         source = REPO / name.decode()
         target = root / name.decode()
-        if source.is_symlink():  # sagemaker_byoc/spec -> ../spec: the import package must see the mutant
+        if source.is_symlink():  # a link stays a link, so that what it points to is the mutated copy
             target.parent.mkdir(parents=True, exist_ok=True)
             target.symlink_to(os.readlink(source))
         elif source.is_file():

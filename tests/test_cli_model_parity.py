@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sagemaker_byoc.spec.request_rules import check_request
+from sagemaker_byoc.aws.request_rules import check_request
 from tests.test_request_rules import drop_path, full_request, set_path, valid_request
 from tests.tools import require_tool
 

@@ -5,10 +5,13 @@ installed, and would load a second copy of each module beside the sagemaker_byoc
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PROJECT_FOLDERS = ("spec", "compiler", "shim", "schemas")
+PACKAGES = ("text", "aws", "spec", "compiler", "local", "submit", "cli")
+PROJECT_FOLDERS = (*PACKAGES, "shim", "schemas")
 
 
 def test_no_module_imports_a_project_folder_by_its_bare_name():
@@ -24,7 +27,23 @@ def test_no_module_imports_a_project_folder_by_its_bare_name():
     assert bare == []
 
 
-def test_the_package_links_every_project_folder_in_a_checkout():
+def test_the_package_maps_every_project_folder_without_links():
+    """pyproject.toml installs each folder as a subpackage, and a checkout holds no links (they
+    break where a system or a zip has none): the package's search path finds the folders."""
     package = REPO / "sagemaker_byoc"
+    assert [p.name for p in package.iterdir() if p.is_symlink()] == []
+    pyproject = (REPO / "pyproject.toml").read_text()
     for folder in PROJECT_FOLDERS:
-        assert (package / folder).is_symlink() and (package / folder).resolve() == REPO / folder
+        assert f'"sagemaker_byoc.{folder}" = "{folder}"' in pyproject
+        assert f'    "sagemaker_byoc.{folder}",' in pyproject
+    listed = subprocess.run(
+        [sys.executable, "-c", "import sagemaker_byoc.spec, sagemaker_byoc.shim as s; print(sagemaker_byoc.spec.__file__); print(s.__path__[0])"],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    ).stdout.split()
+    assert listed == [str(REPO / "spec" / "__init__.py"), str(REPO / "shim")]
+
+
+def test_every_python_folder_is_a_listed_package():
+    """A new top-level folder of code is a package of the layers (and of pyproject.toml)."""
+    code_folders = {p.parent.name for p in REPO.glob("*/__init__.py")} - {"sagemaker_byoc", "tests"}
+    assert code_folders == set(PACKAGES)

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sagemaker_byoc.spec import service_model
+from sagemaker_byoc.aws import service_model
 from tests.tools import require_tool
 
 ORACLE_SOURCE = r"""

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sagemaker_byoc.spec import java_regex, service_model
-from sagemaker_byoc.spec.request_rules import Violation, check_request
+from sagemaker_byoc.aws import java_regex, service_model
+from sagemaker_byoc.aws.request_rules import Violation, check_request
 
 ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mnist:1.0"

@@ -1,4 +1,4 @@
-"""Streaming a training job's CloudWatch logs (compiler/job_logs.py) while submit --wait polls:
+"""Streaming a training job's CloudWatch logs (submit/job_logs.py) while submit --wait polls:
 lines that hosts put into moto's CloudWatch Logs while the job "runs" are printed once each, in
 time order, prefixed by their host when there are several; streams that start late are picked
 up; the tail is read after the job ends; problems never end the waiting."""
@@ -14,11 +14,11 @@ from typing import Callable
 
 import pytest
 
-from sagemaker_byoc.compiler.job_logs import LOG_GROUP, JobLogs, host_count, host_of
-from sagemaker_byoc.compiler.submit import wait_for_job
+from sagemaker_byoc.submit.job_logs import LOG_GROUP, JobLogs, host_count, host_of
+from sagemaker_byoc.submit.watch import wait_for_job
 from tests.aws.conftest import REGION
-from tests.aws.scripted_aws import error
 from tests.aws.sagemaker_roundtrip import REPO_ROOT
+from tests.aws.scripted_aws import error
 
 JOB = "mnist-20261128090000"
 EPOCH = "1764320400"

@@ -17,10 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sagemaker_byoc.compiler.pipeline import compile_job
-from sagemaker_byoc.compiler.submit import NAME_MAX, Progress, explain, unique_job_name
+from sagemaker_byoc.submit.connection import explain
+from sagemaker_byoc.submit.training import NAME_MAX, unique_job_name
+from sagemaker_byoc.submit.watch import Progress
 from tests.aws.moto_env import closed_port, isolated_env
-from tests.aws.scripted_aws import error
 from tests.aws.sagemaker_roundtrip import JOB_NAME, REPO_ROOT, example_id, example_requests, load_request, round_trip_differences
+from tests.aws.scripted_aws import error
 
 REQUESTS = example_requests()
 STAMPED_NAME = re.compile(r"(?P<base>.+)-(?P<stamp>\d{14})")

@@ -8,7 +8,7 @@ import json
 import re
 
 from sagemaker_byoc.compiler.pipeline import compile_job
-from sagemaker_byoc.compiler.submit_tuning import describe_progress
+from sagemaker_byoc.submit.tuning import describe_progress
 from tests.aws.sagemaker_roundtrip import REPO_ROOT
 from tests.aws.scripted_aws import error
 from tests.aws.test_submit import printed, submit

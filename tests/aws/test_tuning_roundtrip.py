@@ -45,7 +45,7 @@ def test_the_cli_refuses_what_the_checker_refuses(tmp_path, aws_cli, aws_env):
     with MaxParallelTrainingJobs 0 is refused before anything is sent."""
     sent = json.loads(REQUESTS[0].read_text(encoding="utf-8"))
     sent["HyperParameterTuningJobConfig"]["ResourceLimits"]["MaxParallelTrainingJobs"] = 0
-    from sagemaker_byoc.spec.request_rules import check_tuning_request
+    from sagemaker_byoc.aws.request_rules import check_tuning_request
 
     assert [v.message for v in check_tuning_request(sent)] == ["MaxParallelTrainingJobs 0 is below the minimum 1"]
     path = tmp_path / "request.json"

@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 
 from sagemaker_byoc.compiler.base_images import choose_base
-from sagemaker_byoc.compiler.local.layout import build_tree
 from sagemaker_byoc.compiler.output import write_artifacts
 from sagemaker_byoc.compiler.pipeline import compile_job
+from sagemaker_byoc.local.layout import build_tree
 from tests.image import engine
 
 REPO = Path(__file__).resolve().parents[2]

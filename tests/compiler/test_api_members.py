@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sagemaker_byoc.aws.request_rules import load_constraints
 from sagemaker_byoc.compiler.pipeline import compile_job
 from sagemaker_byoc.spec import SpecError
-from sagemaker_byoc.spec.request_rules import load_constraints
 from tests.compiler.jobs import make_job, run_compiler, with_lines, yaml_json
 from tests.test_cli_model_parity import run_cli
 

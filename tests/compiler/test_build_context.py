@@ -7,7 +7,7 @@ import fnmatch
 import pytest
 
 from sagemaker_byoc.compiler.build_context import render_dockerignore
-from sagemaker_byoc.compiler.escape import dockerignore_literal as dockerignore_path
+from sagemaker_byoc.text.escape import dockerignore_literal as dockerignore_path
 
 
 def _matches(pattern: str, path: str) -> bool:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sagemaker_byoc.compiler.local.config_files import resource_config
+from sagemaker_byoc.local.config_files import resource_config
 from sagemaker_byoc.spec import SpecError, load_job
 from tests.compiler.jobs import MINIMAL, make_job, run_compiler, with_lines
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from sagemaker_byoc.aws.regions import known_regions
 from sagemaker_byoc.compiler.pipeline import compile_job
 from sagemaker_byoc.spec import SpecError
-from sagemaker_byoc.spec.regions import known_regions
 from sagemaker_byoc.spec.schema import job_schema
 from sagemaker_byoc.spec.source import read_source
 from tests.compiler.jobs import EXAMPLES, MINIMAL, make_job, run_compiler, with_lines

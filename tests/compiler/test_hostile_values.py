@@ -1,5 +1,5 @@
 """The artifacts mean exactly what job.yaml says: every value that reaches the Dockerfile, a
-script or a comment is escaped for its context (compiler/escape.py) or refused at its line.
+script or a comment is escaped for its context (text/escape.py) or refused at its line.
 
 Regression tests for each case found by trying hostile names, then properties that draw hostile
 strings for every rendered field and job path and check the meaning: the Dockerfile parsed by
@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sagemaker_byoc.compiler import escape
 from sagemaker_byoc.compiler.render import _templates
+from sagemaker_byoc.text import escape
 from tests.compiler.docker_words import docker_word
 from tests.compiler.jobs import MINIMAL, make_job, run_compiler
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from sagemaker_byoc.compiler import starter
+from sagemaker_byoc.cli import starter
 from sagemaker_byoc.spec.schema import SCHEMA_PATH
 from tests.compiler.jobs import run_compiler
 from tests.tools import require_tool

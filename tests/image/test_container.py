@@ -3,7 +3,7 @@ input, model and output folders mounted; a failing script leaves output/failure 
 status; SIGTERM sent to the container (StopTrainingJob, a spot interruption) reaches the script.
 
 The image is built from a small job's generated Dockerfile on the base that the examples use,
-and run through compiler/local/docker.py's Buildah engine, the same code as `run-local --docker`.
+and run through local/docker.py's Buildah engine, the same code as `run-local --docker`.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from sagemaker_byoc.compiler.local.docker import Engine
-from sagemaker_byoc.compiler.local.layout import build_tree
 from sagemaker_byoc.compiler.output import write_artifacts
 from sagemaker_byoc.compiler.pipeline import Compiled, compile_job
+from sagemaker_byoc.local.docker import Engine
+from sagemaker_byoc.local.layout import build_tree
 from tests.image import engine
 from tests.image.conftest import BASE_PROPERTY
 from tests.local.jobs import job_document, write_job

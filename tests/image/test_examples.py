@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from sagemaker_byoc.compiler.base_images import choose_base
-from sagemaker_byoc.compiler.local.docker import image_tag
 from sagemaker_byoc.compiler.pipeline import compile_job
+from sagemaker_byoc.local.docker import image_tag
 from tests.image import engine
 from tests.image.conftest import BASE_PROPERTY
 from tests.tools import require_tool

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sagemaker_byoc.compiler.local import LocalOptions, run_local
+from sagemaker_byoc.local import LocalOptions, run_local
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sagemaker_byoc.compiler.local import LocalOptions
 from sagemaker_byoc.compiler.pipeline import compile_job
+from sagemaker_byoc.local import LocalOptions
 from tests.tools import require_tool
 
 from .jobs import job_document, run_in_process, write_job

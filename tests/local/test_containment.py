@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from sagemaker_byoc.compiler.local import LocalOptions
-from sagemaker_byoc.compiler.local.closed_copy import copy_closed_tree, tree_problems
-from sagemaker_byoc.compiler.local.layout import RunTree, checkpoint_target
-from sagemaker_byoc.compiler.local.paths import local_path
+from sagemaker_byoc.local import LocalOptions
+from sagemaker_byoc.local.closed_copy import copy_closed_tree, tree_problems
+from sagemaker_byoc.local.layout import RunTree, checkpoint_target
+from sagemaker_byoc.local.paths import local_path
 
 from .jobs import job_document, run_cli, run_in_process, write_job
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sagemaker_byoc.compiler.local import LocalOptions
+from sagemaker_byoc.local import LocalOptions
 from sagemaker_byoc.spec import SpecError
 
 from .jobs import job_document, read_dump, run_in_process, write_job

@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from sagemaker_byoc.compiler.local import LocalOptions
-from sagemaker_byoc.compiler.local.layout import KEEP_RUNS, LOCAL_GITIGNORE
+from sagemaker_byoc.local import LocalOptions
+from sagemaker_byoc.local.layout import KEEP_RUNS, LOCAL_GITIGNORE
 from tests.local.jobs import REPO_ROOT, run_cli, run_in_process, write_job
 from tests.tools import require_tool
 

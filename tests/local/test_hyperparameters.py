@@ -11,8 +11,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sagemaker_byoc.compiler.local import LocalOptions, parse_overrides
 from sagemaker_byoc.compiler.pipeline import compile_job
+from sagemaker_byoc.local import LocalOptions, parse_overrides
 from sagemaker_byoc.spec.secrets import secret_name
 
 from . import contract

@@ -9,8 +9,8 @@ import stat
 import time
 from pathlib import Path
 
-from sagemaker_byoc.compiler.local import LocalOptions
-from sagemaker_byoc.compiler.local.resume import EVIDENCE_LINES, access_times_recorded, report
+from sagemaker_byoc.local import LocalOptions
+from sagemaker_byoc.local.resume import EVIDENCE_LINES, access_times_recorded, report
 
 from .jobs import job_document, run_cli, run_in_process, write_job
 

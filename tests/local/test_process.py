@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from sagemaker_byoc.compiler.local import process
-from sagemaker_byoc.compiler.local.process import MAX_LINE_BYTES, run_streaming
+from sagemaker_byoc.local import process
+from sagemaker_byoc.local.process import MAX_LINE_BYTES, run_streaming
 
 from .jobs import REPO_ROOT, job_document, write_job
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sagemaker_byoc.compiler.local import LocalOptions
+from sagemaker_byoc.local import LocalOptions
 
 from .jobs import run_cli, run_in_process, write_job
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from sagemaker_byoc.compiler.local.layout import RunTree
-from sagemaker_byoc.compiler.local.summary import Outcome, print_summary
+from sagemaker_byoc.local.layout import RunTree
+from sagemaker_byoc.local.summary import Outcome, print_summary
 
 
 def summary_of(model_files: list[tuple[str, int]], tmp_path: Path) -> str:

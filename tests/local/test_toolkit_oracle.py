@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sagemaker_byoc.compiler.local import LocalOptions
+from sagemaker_byoc.local import LocalOptions
 from tests.tools import require_tool
 
 from .jobs import REPO_ROOT, job_document, read_dump, run_in_process, write_job

@@ -11,7 +11,7 @@ import sys
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sagemaker_byoc.compiler.local.trials import draw
+from sagemaker_byoc.local.trials import draw
 from sagemaker_byoc.spec.model import ParameterRange
 from tests.compiler.jobs import REPO, make_job
 

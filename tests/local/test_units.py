@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from sagemaker_byoc.compiler.local import OverrideError, parse_overrides
-from sagemaker_byoc.compiler.local.metrics import extract
-from sagemaker_byoc.compiler.local.paths import localize
+from sagemaker_byoc.local import OverrideError, parse_overrides
+from sagemaker_byoc.local.metrics import extract
+from sagemaker_byoc.local.paths import localize
 from sagemaker_byoc.spec.model import Metric
 
 

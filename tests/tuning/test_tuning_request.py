@@ -13,10 +13,11 @@ from botocore.validate import ParamValidator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sagemaker_byoc.aws import service_model
 from sagemaker_byoc.compiler.pipeline import compile_job
 from sagemaker_byoc.compiler.render import TUNING_REQUEST_FILE
 from sagemaker_byoc.compiler.tuning_request import plain_decimal, tuning_job_name
-from sagemaker_byoc.spec import SpecError, service_model
+from sagemaker_byoc.spec import SpecError
 from tests.compiler.jobs import REPO, make_job, run_compiler, with_lines
 
 EXAMPLE = REPO / "examples" / "tuning" / "job.yaml"

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sagemaker_byoc.compiler.build_inputs import LOCAL_RUNS_DIR
-from sagemaker_byoc.compiler.local import config_files
-from sagemaker_byoc.compiler.local.closed_copy import copy_closed_tree, tree_problems
-from sagemaker_byoc.compiler.local.paths import container_path
+from sagemaker_byoc.local import config_files
+from sagemaker_byoc.local.closed_copy import copy_closed_tree, tree_problems
+from sagemaker_byoc.local.paths import container_path
+from sagemaker_byoc.spec.code_tree import LOCAL_RUNS_DIR
 from sagemaker_byoc.spec.model import Channel, Job
 
 LOCAL_DIR = LOCAL_RUNS_DIR

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from sagemaker_byoc.compiler.local.layout import RunTree, files_under
-from sagemaker_byoc.compiler.local.metrics import MetricResult
-from sagemaker_byoc.compiler.local.resume import ResumeReport, resumed
+from sagemaker_byoc.local.layout import RunTree, files_under
+from sagemaker_byoc.local.metrics import MetricResult
+from sagemaker_byoc.local.resume import ResumeReport, resumed
 
 FAILURE_SHOWN_LINES = 12
 

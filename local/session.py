@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from sagemaker_byoc.compiler.local import docker, requires
-from sagemaker_byoc.compiler.local.layout import (
+from sagemaker_byoc.compiler.output import write_artifacts
+from sagemaker_byoc.compiler.pipeline import Compiled, compile_job
+from sagemaker_byoc.local import docker, requires
+from sagemaker_byoc.local.layout import (
     KEEP_RUNS,
     LOCAL_DIR,
     LayoutError,
@@ -32,13 +34,11 @@ from sagemaker_byoc.compiler.local.layout import (
     new_run_dir,
     prune_runs,
 )
-from sagemaker_byoc.compiler.local.metrics import MetricScan
-from sagemaker_byoc.compiler.local.paths import container_path, localize
-from sagemaker_byoc.compiler.local.process import KILL_AFTER_TERM_S, run_streaming
-from sagemaker_byoc.compiler.local.resume import access_times_recorded, carry_checkpoints, report
-from sagemaker_byoc.compiler.local.summary import Outcome, print_configuration, print_resume, print_summary, read_outcome
-from sagemaker_byoc.compiler.output import write_artifacts
-from sagemaker_byoc.compiler.pipeline import Compiled, compile_job
+from sagemaker_byoc.local.metrics import MetricScan
+from sagemaker_byoc.local.paths import container_path, localize
+from sagemaker_byoc.local.process import KILL_AFTER_TERM_S, run_streaming
+from sagemaker_byoc.local.resume import access_times_recorded, carry_checkpoints, report
+from sagemaker_byoc.local.summary import Outcome, print_configuration, print_resume, print_summary, read_outcome
 from sagemaker_byoc.spec import SpecError
 from sagemaker_byoc.spec.model import Job
 from sagemaker_byoc.spec.overrides import Override

@@ -1,6 +1,6 @@
 """Command line: sagemaker-byoc (or python -m sagemaker_byoc) {compile,check,validate,explain,run-local,submit} JOB
-[options], {status,logs,stop} NAME [options] for a job already started (compiler/job_commands.py),
-init DIR (compiler/starter.py) and schema.
+[options], {status,logs,stop} NAME [options] for a job already started (submit/job_commands.py),
+init DIR (cli/starter.py) and schema.
 
 Exit status: 0 success, 1 the committed artifacts differ from a fresh render (check) or the job
 failed (run-local, submit --wait, logs --follow), 2 invalid input or no job of that name, 3 an
@@ -16,13 +16,14 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from sagemaker_byoc.compiler import job_commands, starter, submit
+from sagemaker_byoc.cli import starter
 from sagemaker_byoc.compiler.explain import explain
-from sagemaker_byoc.compiler.local import arguments as local_arguments
 from sagemaker_byoc.compiler.output import OutputError, differences, write_artifacts
 from sagemaker_byoc.compiler.pipeline import Compiled, compile_job
+from sagemaker_byoc.local import arguments as local_arguments
 from sagemaker_byoc.spec import Diagnostic, SpecError
 from sagemaker_byoc.spec.schema import SCHEMA_PATH
+from sagemaker_byoc.submit import job_commands, training, tuning
 
 EXIT_OK, EXIT_DRIFT, EXIT_INVALID = 0, 1, 2
 
@@ -81,7 +82,8 @@ def run_local_command(args: argparse.Namespace) -> int:
 
 
 def submit_command(args: argparse.Namespace) -> int:
-    return submit.run(_compile(args), args)
+    compiled = _compile(args)
+    return tuning.run(compiled, args) if args.tune else training.run(compiled, args)
 
 
 def explain_command(args: argparse.Namespace) -> int:
@@ -146,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     command("validate", validate_command, "check JOB and report every problem; write nothing", out=False)
     command("explain", explain_command, "every field of the request JOB renders, and where its value came from", out=False)
     local_arguments.add_arguments(command("run-local", run_local_command, "run JOB on this machine as SageMaker would, in a directory laid out like /opt/ml", out=False))
-    submit.add_arguments(command("submit", submit_command, "validate and compile JOB, then start it on SageMaker as <name>-<UTC timestamp>", out=False))
+    training.add_arguments(command("submit", submit_command, "validate and compile JOB, then start it on SageMaker as <name>-<UTC timestamp>", out=False))
 
     init = commands.add_parser("init", help="write a starter job into DIR", description=starter.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     init.add_argument("directory", metavar="DIR", help="a new or empty folder")

@@ -6,7 +6,7 @@ only looks right fails later in the cloud. check_request reports every violation
 - the constraints of botocore's service model for CreateTrainingJob (required and unknown
   members, JSON types, string lengths, numeric ranges, patterns matched against the whole value,
   enums, list lengths, map sizes and map keys), read from the committed derived file
-  schemas/create_training_job.constraints.json (see spec/service_model.py);
+  schemas/create_training_job.constraints.json (see aws/service_model.py);
 - where the aws CLI v1's bundled model is stricter on the client (unknown members, `min`), so that
   `aws sagemaker create-training-job --cli-input-json` cannot fail client-side;
 - the cross-field rules stated in the API documentation (spot and stopping conditions, input

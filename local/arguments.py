@@ -7,10 +7,10 @@ import math
 import sys
 from pathlib import Path
 
-from sagemaker_byoc.compiler.local.layout import KEEP_RUNS
-from sagemaker_byoc.compiler.local.overrides import OverrideError, parse_overrides
-from sagemaker_byoc.compiler.local.session import EXIT_INVALID, LocalOptions, LocalRunError, run_local
-from sagemaker_byoc.compiler.local.trials import run_trials
+from sagemaker_byoc.local.layout import KEEP_RUNS
+from sagemaker_byoc.local.overrides import OverrideError, parse_overrides
+from sagemaker_byoc.local.session import EXIT_INVALID, LocalOptions, LocalRunError, run_local
+from sagemaker_byoc.local.trials import run_trials
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

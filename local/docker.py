@@ -4,7 +4,7 @@ as separate folders (the code is in the image, at /opt/ml/code).
 
 The engine is Docker when a daemon answers, else Podman, else Buildah: the first one found.
 Buildah has no `run IMAGE`; it makes a working container, runs `train` in it through
-compiler/local/buildah_run.py (which forwards SIGTERM to the container's process, as `docker
+local/buildah_run.py (which forwards SIGTERM to the container's process, as `docker
 run` does) and removes it. Without any of them the caller gets a DockerUnavailable with a
 one-line reason.
 """

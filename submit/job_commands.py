@@ -14,8 +14,8 @@ import argparse
 import sys
 from typing import Any
 
-from sagemaker_byoc.compiler import submit
-from sagemaker_byoc.compiler.job_logs import JobLogs, host_count
+from sagemaker_byoc.submit import connection, watch
+from sagemaker_byoc.submit.job_logs import JobLogs, host_count
 
 EXIT_OK, EXIT_NOT_FOUND = 0, 2
 # The transitions `status` shows: the latest ones.
@@ -46,8 +46,8 @@ def add_logs_arguments(parser: argparse.ArgumentParser) -> None:
     add_common_arguments(parser)
     parser.add_argument("--follow", action="store_true",
                         help="go on printing new lines until the job ends; exit 1 if it fails or is stopped")
-    parser.add_argument("--poll-interval", type=submit._positive_seconds, default=submit.DEFAULT_POLL_S, metavar="SECONDS",
-                        help=f"seconds between polls with --follow (default: {submit.DEFAULT_POLL_S:g})")
+    parser.add_argument("--poll-interval", type=watch.positive_seconds, default=watch.DEFAULT_POLL_S, metavar="SECONDS",
+                        help=f"seconds between polls with --follow (default: {watch.DEFAULT_POLL_S:g})")
 
 
 def add_stop_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,19 +72,19 @@ def _run(program: str, args: argparse.Namespace, action: Any) -> int:
     kind = "tuning job" if getattr(args, "tuning", False) else "training job"
     region = args.region
     try:
-        session = submit.aws_session(args.region, args.profile)
+        session = connection.aws_session(args.region, args.profile)
         region = session.region_name
         if not region:
             print(f"{program}: error: no region: pass --region, or set AWS_DEFAULT_REGION", file=sys.stderr)
             return EXIT_NOT_FOUND
-        client = session.client("sagemaker", config=submit.client_config())
+        client = session.client("sagemaker", config=connection.client_config())
         return action(program, session, client, args.name, region, args)
     except NoSuchJob:
         print(f"{program}: error: no {kind} named {args.name} in {region}", file=sys.stderr)
         return EXIT_NOT_FOUND
     except (BotoCoreError, ClientError, ValueError) as error:
-        print(f"{program}: error: {submit.explain(error, name=args.name, region=region or '?', role=None, kind=kind)}", file=sys.stderr)
-        return submit.EXIT_AWS
+        print(f"{program}: error: {connection.explain(error, name=args.name, region=region or '?', role=None, kind=kind)}", file=sys.stderr)
+        return connection.EXIT_AWS
 
 
 def _describe(call: Any, **name: str) -> dict[str, Any]:
@@ -117,7 +117,7 @@ def _status_of_training_job(program: str, session: Any, client: Any, name: str, 
         ("TrainingJobName", name),
         ("TrainingJobStatus", described.get("TrainingJobStatus")),
         ("SecondaryStatus", described.get("SecondaryStatus")),
-        ("FailureReason", submit.one_line(described["FailureReason"]) if described.get("FailureReason") else None),
+        ("FailureReason", connection.one_line(described["FailureReason"]) if described.get("FailureReason") else None),
         ("BillableTimeInSeconds", described.get("BillableTimeInSeconds")),
         ("ModelArtifacts", described.get("ModelArtifacts", {}).get("S3ModelArtifacts")),
     ]
@@ -136,7 +136,7 @@ def format_transition(transition: dict[str, Any]) -> str:
     """`2026-11-28 09:01:02 Training: Downloading the training image` (start time in UTC)."""
     started = transition.get("StartTime")
     when = _utc(started) if started is not None else "?"
-    message = submit.one_line(transition.get("StatusMessage") or "")
+    message = connection.one_line(transition.get("StatusMessage") or "")
     return f"{when} {transition.get('Status', '?')}" + (f": {message}" if message else "")
 
 
@@ -151,14 +151,14 @@ def _utc(moment: Any) -> str:
 
 
 def _status_of_tuning_job(program: str, session: Any, client: Any, name: str, region: str, args: argparse.Namespace) -> int:
-    from sagemaker_byoc.compiler import submit_tuning
+    from sagemaker_byoc.submit.tuning import describe_progress  # the compiler's modules, only when needed
 
     described = describe_tuning_job(client, name)
     print(f"HyperParameterTuningJobName: {name}")
     print(f"HyperParameterTuningJobStatus: {described.get('HyperParameterTuningJobStatus')}")
-    print(f"TrainingJobs: {submit_tuning.describe_progress(described)}")
+    print(f"TrainingJobs: {describe_progress(described)}")
     if described.get("FailureReason"):
-        print(f"FailureReason: {submit.one_line(described['FailureReason'])}")
+        print(f"FailureReason: {connection.one_line(described['FailureReason'])}")
     best = described.get("BestTrainingJob")
     if best:
         print(f"BestTrainingJob: {best.get('TrainingJobName')}")
@@ -167,14 +167,14 @@ def _status_of_tuning_job(program: str, session: Any, client: Any, name: str, re
 
 def _logs(program: str, session: Any, client: Any, name: str, region: str, args: argparse.Namespace) -> int:
     described = describe_training_job(client, name)
-    job_logs = JobLogs(session.client("logs", config=submit.client_config()), name, host_count(described),
+    job_logs = JobLogs(session.client("logs", config=connection.client_config()), name, host_count(described),
                        program=program, warn=args.follow)
     if args.follow:
-        return submit.wait_for_job(client, name, region, args.poll_interval, logs=job_logs, program=program)
+        return watch.wait_for_job(client, name, region, args.poll_interval, logs=job_logs, program=program)
     printed = job_logs.show_new()
     if job_logs.problem is not None:
         print(f"{program}: error: {job_logs.problem}", file=sys.stderr)
-        return submit.EXIT_AWS
+        return connection.EXIT_AWS
     if printed == 0:
         print(f"{program}: {name} has no log lines yet ({described.get('TrainingJobStatus')})", file=sys.stderr)
     return EXIT_OK
@@ -189,7 +189,7 @@ def _stop(program: str, session: Any, client: Any, name: str, region: str, args:
         described = describe_training_job(client, name)
         state = described.get("TrainingJobStatus")
         stop_call = lambda: client.stop_training_job(TrainingJobName=name)  # noqa: E731
-    if state in submit.TERMINAL_STATUSES:
+    if state in watch.TERMINAL_STATUSES:
         print(f"{program}: {name} is already {state}; nothing to stop", file=sys.stderr)
         return EXIT_OK
     if state in ENDING_STATUSES:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sagemaker_byoc.spec.schema import SCHEMA_PATH
 
-STARTER_FILES = Path(__file__).resolve().parent / "starter"
+STARTER_FILES = Path(__file__).resolve().parent / "starter_files"
 SCHEMA_FILE = "job.schema.json"
 # The schema's rule for job names, and what a folder's name becomes when it breaks it.
 JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")

@@ -18,10 +18,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from sagemaker_byoc.compiler.local.layout import LayoutError, made_run_root
-from sagemaker_byoc.compiler.local.metrics import extract
-from sagemaker_byoc.compiler.local.session import EXIT_FAILED, EXIT_SUCCEEDED, LocalOptions, LocalRunError, prune_earlier_runs, run_local
 from sagemaker_byoc.compiler.pipeline import compile_job
+from sagemaker_byoc.local.layout import LayoutError, made_run_root
+from sagemaker_byoc.local.metrics import extract
+from sagemaker_byoc.local.session import EXIT_FAILED, EXIT_SUCCEEDED, LocalOptions, LocalRunError, prune_earlier_runs, run_local
 from sagemaker_byoc.spec.model import Metric, ParameterRange, Tuning
 from sagemaker_byoc.spec.overrides import Override
 

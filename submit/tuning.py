@@ -4,7 +4,7 @@ The request is the one create_hyper_parameter_tuning_job.json holds, rendered af
 unique name `<name>-<UTC YYYYmmddHHMMSS>` within the API's 32 characters. With --wait it polls
 DescribeHyperParameterTuningJob and shows the training jobs completed and in progress and the
 best objective so far, then the best training job, its tuned hyperparameters and objective value.
-Exit statuses and error lines are submit's (compiler/submit.py).
+Exit statuses and error lines are submit's (submit/training.py, submit/connection.py).
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from sagemaker_byoc.compiler import submit
+from sagemaker_byoc.aws.tuning_definition import TUNING_JOB_NAME_MAX
 from sagemaker_byoc.compiler.pipeline import Compiled
 from sagemaker_byoc.compiler.render import request_json
-from sagemaker_byoc.compiler.tuning_request import TUNING_JOB_NAME_MAX
 from sagemaker_byoc.spec import Diagnostic, SpecError
+from sagemaker_byoc.submit import connection, watch
+from sagemaker_byoc.submit.training import image_ready, unique_job_name
 
 KIND = "tuning job"
 
@@ -28,33 +29,33 @@ def run(compiled: Compiled, args: argparse.Namespace) -> int:
     tuning = compiled.rendered.tuning_request
     if tuning is None:
         raise SpecError(job.path, [Diagnostic(1, 1, "submit --tune needs a tuning: section (see the README's Hyperparameter tuning)")])
-    name = submit.unique_job_name(tuning.body["HyperParameterTuningJobName"], datetime.now(timezone.utc), TUNING_JOB_NAME_MAX)
+    name = unique_job_name(tuning.body["HyperParameterTuningJobName"], datetime.now(timezone.utc), TUNING_JOB_NAME_MAX)
     request = {**tuning.body, "HyperParameterTuningJobName": name}
     if args.dry_run:
         sys.stdout.write(request_json(request).decode())
-        return submit.EXIT_OK
+        return connection.EXIT_OK
 
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        session = submit.aws_session(job.region)
-        if not submit.image_ready(session, compiled, args):
-            return submit.EXIT_IMAGE
-        client = session.client("sagemaker", config=submit.client_config())
+        session = connection.aws_session(job.region)
+        if not image_ready(session, compiled, args):
+            return connection.EXIT_IMAGE
+        client = session.client("sagemaker", config=connection.client_config())
         arn = client.create_hyper_parameter_tuning_job(**request)["HyperParameterTuningJobArn"]
         print(f"HyperParameterTuningJobName: {name}")
         print(f"HyperParameterTuningJobArn: {arn}", flush=True)
         if not args.wait:
-            return submit.EXIT_OK
+            return connection.EXIT_OK
         return wait_for_tuning_job(client, name, job.region, args.poll_interval)
     except (BotoCoreError, ClientError, ValueError) as error:
-        print(f"submit: error: {submit.explain(error, name=name, region=job.region, role=job.role, kind=KIND)}", file=sys.stderr)
-        return submit.EXIT_AWS
+        print(f"submit: error: {connection.explain(error, name=name, region=job.region, role=job.role, kind=KIND)}", file=sys.stderr)
+        return connection.EXIT_AWS
 
 
 def wait_for_tuning_job(client: Any, name: str, region: str, poll_s: float) -> int:
     """Poll DescribeHyperParameterTuningJob until the tuning job ends; progress on stderr."""
-    return submit.follow(
+    return watch.follow(
         name,
         lambda: client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name),
         "HyperParameterTuningJobStatus",
@@ -87,7 +88,7 @@ def _best_objective(described: dict[str, Any]) -> tuple[str, float] | None:
 
 def _report_end(described: dict[str, Any], name: str, elapsed_s: float) -> int:
     status = described["HyperParameterTuningJobStatus"]
-    took = submit.format_elapsed(elapsed_s)
+    took = watch.format_elapsed(elapsed_s)
     best = described.get("BestTrainingJob")
     if best:
         print(f"BestTrainingJob: {best['TrainingJobName']}")
@@ -98,7 +99,7 @@ def _report_end(described: dict[str, Any], name: str, elapsed_s: float) -> int:
             print(f"Objective: {objective[0]} = {objective[1]:g}")
     if status == "Completed":
         print(f"submit: {name}: Completed after {took} ({describe_progress(described)})", file=sys.stderr)
-        return submit.EXIT_OK
-    reason = submit.one_line(described.get("FailureReason") or "no reason given")
+        return connection.EXIT_OK
+    reason = connection.one_line(described.get("FailureReason") or "no reason given")
     print(f"submit: {name}: {status} after {took}: {reason}", file=sys.stderr)
-    return submit.EXIT_JOB_FAILED
+    return connection.EXIT_JOB_FAILED
