@@ -828,6 +828,50 @@ def test_translated_patterns_agree_with_reference_checks(java_pattern, data):
     assert (python_pattern.fullmatch(value) is not None) == reference(value), (java_pattern, value)
 
 
+ASCII_PATTERNS = json.loads(service_model.CONSTRAINTS_PATH.read_text(encoding="utf-8"))["ascii_patterns"]
+ascii_text = st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=24)
+
+
+def test_the_ascii_translations_are_the_ones_that_differ_and_are_far_shorter():
+    assert ASCII_PATTERNS and set(ASCII_PATTERNS) <= set(PATTERNS)
+    assert all(ASCII_PATTERNS[java] != PATTERNS[java] for java in ASCII_PATTERNS)
+    tag = "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)"
+    assert ASCII_PATTERNS[tag] == "([ +\\--:=@-Z_a-z]*)" and len(PATTERNS[tag]) > 10_000
+
+
+@pytest.mark.parametrize("java_pattern", sorted(ASCII_PATTERNS))
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_an_ascii_translation_decides_an_ascii_value_as_the_whole_one_does(java_pattern, data):
+    """aws/request_rules.py checks ASCII values with the cut-down pattern: on ASCII it must agree
+    with the whole translation, matches and refusals alike."""
+    whole, cut = re.compile(PATTERNS[java_pattern]), re.compile(ASCII_PATTERNS[java_pattern])
+    value = data.draw(ascii_text | st.from_regex(cut, fullmatch=True))
+    assert (whole.fullmatch(value) is not None) == (cut.fullmatch(value) is not None), (java_pattern, value)
+
+
+@pytest.mark.parametrize(
+    ("java", "ascii_python"),
+    [
+        (".", "[\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u007f]"),
+        ("\\p{L}+", "[A-Za-z]+"),
+        ("[^a-z]", "[\\u0000-`{-\\u007f]"),
+        ("[é]x", "(?!)x"),
+        ("\\P{L}", "[\\u0000-@\\[-`{-\\u007f]"),
+    ],
+)
+def test_an_ascii_translation_keeps_only_the_ascii_members_of_each_class(java, ascii_python):
+    assert java_regex.translate(java, ascii_only=True) == ascii_python
+
+
+def test_a_non_ascii_value_is_checked_with_the_whole_pattern():
+    """A letter outside ASCII is a letter to \\p{L}: the cut pattern would refuse it."""
+    checked = check_request({**valid_request(), "Tags": [{"Key": "projet-é", "Value": "名字"}]})
+    assert [v for v in checked if v.path[0] == "Tags"] == []
+    refused = check_request({**valid_request(), "Tags": [{"Key": "a;b", "Value": "x"}]})
+    assert [v.path for v in refused if v.path[0] == "Tags"] == [("Tags", 0, "Key")]
+
+
 @pytest.mark.parametrize(
     "java, python",
     [
