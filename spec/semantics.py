@@ -13,9 +13,7 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
-from botocore import __version__ as botocore_version
-
-from sagemaker_byoc.aws.regions import closest_region, known_regions
+from sagemaker_byoc.aws.regions import botocore_version, closest_region, known_regions
 from sagemaker_byoc.aws.tuning_definition import DEFINITION_MEMBERS
 from sagemaker_byoc.spec import secrets
 from sagemaker_byoc.spec.code_tree import DEFAULT_OUTPUT_DIR, IGNORED_DIRS, IGNORED_SUFFIXES, LOCAL_RUNS_DIR, tree_problems
@@ -344,7 +342,7 @@ def region_is_known(job: Job) -> Iterator[Diagnostic]:
         close = closest_region(job.region)
         hint = f"did you mean {close!r}? " if close else ""
         yield job.source.diagnostic(
-            ("region",), f"{job.region!r} is no Region that botocore {botocore_version} knows; {hint}(a newer botocore may know it)", severity="warning"
+            ("region",), f"{job.region!r} is no Region that botocore {botocore_version()} knows; {hint}(a newer botocore may know it)", severity="warning"
         )
 
 

@@ -8,8 +8,10 @@ import json
 import shutil
 from pathlib import Path
 
+import botocore
 import pytest
 
+from sagemaker_byoc.aws import regions
 from sagemaker_byoc.aws.regions import known_regions
 from sagemaker_byoc.compiler.pipeline import compile_job
 from sagemaker_byoc.spec import SpecError
@@ -185,3 +187,10 @@ def test_strings_that_json_does_not_read_as_numbers_and_real_numbers_do_not_warn
     job = make_job(tmp_path, with_lines("hyperparameters:", f"  lr: {value}"))
     result = run_compiler("validate", job)
     assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_the_committed_regions_match_the_installed_botocore():
+    """schemas/regions.json is botocore's endpoint data as `make constraints` derives it, so a
+    compile can check a Region without importing botocore."""
+    assert regions.REGIONS_PATH.read_text() == regions.render(regions.derive()), "schemas/regions.json is stale: run `make constraints`"
+    assert regions.botocore_version() == botocore.__version__
