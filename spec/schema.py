@@ -2,23 +2,28 @@
 
 jsonschema's own messages dump whole instances; these name the key, the value and what was
 expected, and suggest the closest known key or value.
+
+A valid document is recognised by spec/fast_schema.py's checker alone; jsonschema, which takes
+longer to import than a whole compile takes to run, is loaded only to find and word the errors
+of a document that checker refuses.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import ValidationError
-
-from sagemaker_byoc.aws.regions import closest_region
 from sagemaker_byoc.spec.diagnostics import Diagnostic
-from sagemaker_byoc.spec.source import Source
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+
+    from sagemaker_byoc.spec.fast_schema import Check
+    from sagemaker_byoc.spec.source import Source
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "job.schema.json"
 
@@ -39,8 +44,28 @@ def job_schema() -> dict:
 
 
 @cache
+def _conforms() -> Check:
+    from sagemaker_byoc.spec.fast_schema import compile_checker
+
+    return compile_checker(job_schema(), ecma_pattern)
+
+
+@cache
 def _validator() -> Draft202012Validator:
-    return _WholeStringValidator(job_schema())
+    return validator_class()(job_schema())
+
+
+@cache
+def validator_class() -> type[Draft202012Validator]:
+    """jsonschema's Draft 2020-12 validator, with patterns read as ecma_pattern reads them."""
+    from jsonschema import Draft202012Validator, validators
+    from jsonschema.exceptions import ValidationError
+
+    def pattern(validator: Any, pattern: str, instance: Any, schema: dict) -> Iterator[ValidationError]:
+        if validator.is_type(instance, "string") and not ecma_pattern(pattern).search(instance):
+            yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+    return validators.extend(Draft202012Validator, {"pattern": pattern})
 
 
 def ecma_pattern(pattern: str) -> re.Pattern:
@@ -71,16 +96,10 @@ def _compiled(pattern: str) -> re.Pattern:
     return re.compile(pattern, re.ASCII)
 
 
-def _pattern(validator: Any, pattern: str, instance: Any, schema: dict) -> Iterator[ValidationError]:
-    if validator.is_type(instance, "string") and not ecma_pattern(pattern).search(instance):
-        yield ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
-_WholeStringValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
-
-
 def schema_diagnostics(source: Source) -> list[Diagnostic]:
     """Every schema violation in the document, one diagnostic each."""
+    if _conforms()(source.data):
+        return []
     found: dict[tuple, Diagnostic] = {}
     for error in _validator().iter_errors(source.data):
         for diagnostic in _explain(error, source):
@@ -155,7 +174,9 @@ def _article(kind: str) -> str:
 
 
 def _unknown_key(key: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    from difflib import get_close_matches
+
+    close = get_close_matches(key, known, n=1, cutoff=0.6)
     hint = f"; did you mean {_show(close[0])}?" if close else f"; known keys: {', '.join(known)}"
     return f"unknown key {_show(key)}{hint}"
 
@@ -180,7 +201,9 @@ def _explain_constraint(error: ValidationError) -> str:
         missing = [k for k in expected if k not in value]
         return f"missing required key {', '.join(_show(k) for k in missing)}"
     if kind == "enum":
-        close = difflib.get_close_matches(str(value), [str(v) for v in expected], n=1, cutoff=0.5)
+        from difflib import get_close_matches
+
+        close = get_close_matches(str(value), [str(v) for v in expected], n=1, cutoff=0.5)
         hint = f"; did you mean {_show(close[0])}?" if close else ""
         return f"{_show(value)} is not one of {', '.join(str(v) for v in expected)}{hint}"
     if kind == "const":
@@ -229,6 +252,8 @@ def _quoting_hint(error: ValidationError) -> str:
 
 def _suggestion(kind: str | None, value: Any) -> str:
     if kind == "region" and isinstance(value, str):
+        from sagemaker_byoc.aws.regions import closest_region
+
         close = closest_region(value)
         return f"; did you mean {_show(close)}?" if close else ""
     return ""
