@@ -14,23 +14,24 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
+# Only what every command needs: the compiler, run-local, the AWS clients and the validators,
+# and the options of each command (defined in its own package), are imported when that command
+# runs, so --help and a compile pay for nothing else (tests/test_import_cost.py counts them).
 from sagemaker_byoc.cli import starter
-from sagemaker_byoc.compiler.explain import explain
-from sagemaker_byoc.compiler.output import OutputError, differences, write_artifacts
-from sagemaker_byoc.compiler.pipeline import Compiled, compile_job
-from sagemaker_byoc.local import arguments as local_arguments
-from sagemaker_byoc.spec import Diagnostic, SpecError
-from sagemaker_byoc.spec.schema import SCHEMA_PATH
-from sagemaker_byoc.submit import job_commands, training, tuning
+from sagemaker_byoc.compiler.output import OutputError
+from sagemaker_byoc.spec.diagnostics import Diagnostic, SpecError
+
+if TYPE_CHECKING:
+    from sagemaker_byoc.compiler.pipeline import Compiled
 
 EXIT_OK, EXIT_DRIFT, EXIT_INVALID = 0, 1, 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(_command_named(argv)).parse_args(argv)
     try:
         return args.command(args)
     except SpecError as error:
@@ -55,12 +56,16 @@ def compile_command(args: argparse.Namespace) -> int:
             "the Dockerfile cannot COPY train from there",
             file=sys.stderr,
         )
+    from sagemaker_byoc.compiler.output import write_artifacts
+
     write_artifacts(compiled.rendered.artifacts, compiled.out_dir)
     print(f"{args.job}: wrote {', '.join(a.name for a in compiled.rendered.artifacts)} to {compiled.out_dir}")
     return EXIT_OK
 
 
 def check_command(args: argparse.Namespace) -> int:
+    from sagemaker_byoc.compiler.output import differences
+
     compiled = _compile(args)
     found = differences(compiled.rendered.artifacts, compiled.out_dir)
     if found:
@@ -78,15 +83,36 @@ def validate_command(args: argparse.Namespace) -> int:
 
 
 def run_local_command(args: argparse.Namespace) -> int:
-    return local_arguments.run(args)
+    from sagemaker_byoc.local import arguments
+
+    return arguments.run(args)
 
 
 def submit_command(args: argparse.Namespace) -> int:
     compiled = _compile(args)
-    return tuning.run(compiled, args) if args.tune else training.run(compiled, args)
+    if args.tune:
+        from sagemaker_byoc.submit import tuning
+
+        return tuning.run(compiled, args)
+    from sagemaker_byoc.submit import training
+
+    return training.run(compiled, args)
+
+
+def job_command(action: str) -> Callable[[argparse.Namespace], int]:
+    """status, logs or stop (submit/job_commands.py), imported when it runs."""
+
+    def run(args: argparse.Namespace) -> int:
+        from sagemaker_byoc.submit import job_commands
+
+        return getattr(job_commands, action)(args)
+
+    return run
 
 
 def explain_command(args: argparse.Namespace) -> int:
+    from sagemaker_byoc.compiler.explain import explain
+
     compiled = _compile(args)
     job = compiled.job
     for line in explain(compiled.rendered.request, job.source, args.job):
@@ -107,6 +133,8 @@ def init_command(args: argparse.Namespace) -> int:
 
 
 def schema_command(args: argparse.Namespace) -> int:
+    from sagemaker_byoc.spec.schema import SCHEMA_PATH
+
     if args.out is None:
         sys.stdout.write(SCHEMA_PATH.read_text())
         return EXIT_OK
@@ -121,6 +149,8 @@ def schema_command(args: argparse.Namespace) -> int:
 
 
 def _compile(args: argparse.Namespace) -> Compiled:
+    from sagemaker_byoc.compiler.pipeline import compile_job
+
     compiled = compile_job(Path(args.job), Path(args.out) if getattr(args, "out", None) else None)
     _print_warnings(compiled.job.path, compiled.warnings)
     return compiled
@@ -131,7 +161,15 @@ def _print_warnings(path: Path, warnings: list[Diagnostic]) -> None:
         print(warning.format(path), file=sys.stderr)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _command_named(argv: list[str]) -> str | None:
+    """The command an argument list names: its first word that is no option."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def _parser(named: str | None) -> argparse.ArgumentParser:
+    """The parser of every command, with the options of the command named alone: each command's
+    options come from its own package (local/, submit/), which --help and the other commands
+    need not import. `sagemaker-byoc COMMAND --help` still shows that command's options."""
     parser = argparse.ArgumentParser(prog="sagemaker-byoc", description="One job.yaml -> the Dockerfile, train shim, build script and CreateTrainingJob request of a SageMaker training job; run it locally, submit it, watch it.")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
@@ -147,8 +185,16 @@ def _parser() -> argparse.ArgumentParser:
     command("check", check_command, "exit 1 with a diff if the artifacts in OUT differ from a fresh render")
     command("validate", validate_command, "check JOB and report every problem; write nothing", out=False)
     command("explain", explain_command, "every field of the request JOB renders, and where its value came from", out=False)
-    local_arguments.add_arguments(command("run-local", run_local_command, "run JOB on this machine as SageMaker would, in a directory laid out like /opt/ml", out=False))
-    training.add_arguments(command("submit", submit_command, "validate and compile JOB, then start it on SageMaker as <name>-<UTC timestamp>", out=False))
+    run_local = command("run-local", run_local_command, "run JOB on this machine as SageMaker would, in a directory laid out like /opt/ml", out=False)
+    submit = command("submit", submit_command, "validate and compile JOB, then start it on SageMaker as <name>-<UTC timestamp>", out=False)
+    if named == "run-local":
+        from sagemaker_byoc.local import arguments
+
+        arguments.add_arguments(run_local)
+    elif named == "submit":
+        from sagemaker_byoc.submit import training
+
+        training.add_arguments(submit)
 
     init = commands.add_parser("init", help="write a starter job into DIR", description=starter.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     init.add_argument("directory", metavar="DIR", help="a new or empty folder")
@@ -167,7 +213,13 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(command=handler)
         return sub
 
-    job_commands.add_status_arguments(by_name("status", job_commands.status, "show a started job's status, transitions, failure reason and model"))
-    job_commands.add_logs_arguments(by_name("logs", job_commands.logs, "print every host's CloudWatch log lines of a training job"))
-    job_commands.add_stop_arguments(by_name("stop", job_commands.stop, "stop a training job (or with --tuning a tuning job)"))
+    by_name_commands = {
+        "status": by_name("status", job_command("status"), "show a started job's status, transitions, failure reason and model"),
+        "logs": by_name("logs", job_command("logs"), "print every host's CloudWatch log lines of a training job"),
+        "stop": by_name("stop", job_command("stop"), "stop a training job (or with --tuning a tuning job)"),
+    }
+    if named in by_name_commands:
+        from sagemaker_byoc.submit import job_commands
+
+        getattr(job_commands, f"add_{named}_arguments")(by_name_commands[named])
     return parser

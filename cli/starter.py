@@ -19,8 +19,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sagemaker_byoc.spec.schema import SCHEMA_PATH
-
 STARTER_FILES = Path(__file__).resolve().parent / "starter_files"
 SCHEMA_FILE = "job.schema.json"
 # The schema's rule for job names, and what a folder's name becomes when it breaks it.
@@ -53,6 +51,13 @@ def job_name_for(directory: Path, name: str | None) -> str:
     return made if JOB_NAME.fullmatch(made) else FALLBACK_NAME
 
 
+def schema_path() -> Path:
+    """job.yaml's schema, which the starter copies beside its job.yaml for editors."""
+    from sagemaker_byoc.spec.schema import SCHEMA_PATH
+
+    return SCHEMA_PATH
+
+
 def starter_files(name: str, variant: Variant) -> dict[str, bytes]:
     """Every file of the starter, by its path relative to the job's folder."""
     assert JOB_NAME.fullmatch(name), name
@@ -62,7 +67,7 @@ def starter_files(name: str, variant: Variant) -> dict[str, bytes]:
         "code/train.py": (STARTER_FILES / script).read_bytes(),
         "data/train/train.csv": _points(i for i in range(80) if i % 5).encode(),
         "data/validation/validation.csv": _points(i for i in range(80) if not i % 5).encode(),
-        SCHEMA_FILE: SCHEMA_PATH.read_bytes(),
+        SCHEMA_FILE: schema_path().read_bytes(),
     }
     if variant.torch:
         files["local-requires.txt"] = (

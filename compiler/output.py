@@ -6,14 +6,14 @@ everything is written into a temporary directory beside it first, then moved int
 
 from __future__ import annotations
 
-import difflib
 import os
 import shutil
 import stat
-import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sagemaker_byoc.compiler.render import Artifact
+if TYPE_CHECKING:
+    from sagemaker_byoc.compiler.render import Artifact
 
 
 class OutputError(Exception):
@@ -21,6 +21,8 @@ class OutputError(Exception):
 
 
 def write_artifacts(artifacts: tuple[Artifact, ...], out_dir: Path) -> None:
+    import tempfile
+
     _check_target(artifacts, out_dir)
     parent = out_dir.resolve().parent
     try:
@@ -81,6 +83,8 @@ def differences(artifacts: tuple[Artifact, ...], out_dir: Path) -> list[str]:
 
 
 def _diff(path: Path, old: bytes, new: bytes) -> str:
+    import difflib
+
     lines = difflib.unified_diff(
         old.decode("utf-8", "replace").splitlines(keepends=True),
         new.decode("utf-8", "replace").splitlines(keepends=True),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 
 from sagemaker_byoc.compiler import mpi_image
 from sagemaker_byoc.compiler.base_images import choose_base
@@ -162,6 +162,7 @@ def _requirement_files(job: Job) -> list[Path]:
 def _templates() -> Environment:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
+        bytecode_cache=_TemplateCache.beside_other_caches(),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
@@ -178,6 +179,30 @@ def _templates() -> Environment:
         trusted=escape.trusted,
     )
     return environment
+
+
+class _TemplateCache(FileSystemBytecodeCache):
+    """The templates compiled to Python once, kept under the user's cache folder: compiling them
+    takes longer than the rest of a compile. An entry is found by the template's name and
+    checked against a hash of its source and Jinja's bytecode version, and a corrupt entry is
+    compiled again, so a cache can only be missing, never wrong. A cache folder that cannot be
+    written (a read-only home, say) costs the time and nothing else."""
+
+    @classmethod
+    def beside_other_caches(cls) -> _TemplateCache | None:
+        root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        directory = Path(root, TOOL, "templates")
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None
+        return cls(str(directory), "%s.cache")
+
+    def dump_bytecode(self, bucket) -> None:  # type: ignore[no-untyped-def]
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
 
 
 def _only_escaped(value: object) -> object:

@@ -9,7 +9,6 @@ tuned names. Origins carry over, so a violation is still reported at its job.yam
 from __future__ import annotations
 
 import copy
-from decimal import Decimal
 
 from sagemaker_byoc.aws.tuning_definition import DEFINITION_MEMBERS, TUNING_JOB_NAME_MAX
 from sagemaker_byoc.compiler.request import Request, RequestPath, encode_hyperparameter
@@ -27,6 +26,8 @@ def plain_decimal(value: int | float) -> str:
     """A bound as a plain decimal string: 0.0001, never 1e-04."""
     if isinstance(value, int):
         return str(value)
+    from decimal import Decimal  # with a tuning: section only
+
     text = format(Decimal(repr(value)), "f")
     return text if "." in text else text + ".0"
 

@@ -1,10 +1,23 @@
 """Running a job on this machine as SageMaker would run it: `sagemaker-byoc run-local`.
 
 The run gets a directory laid out like /opt/ml, the config files a training job receives, and
-the generated `train` shim; see docs/run-local.md.
+the generated `train` shim; see docs/run-local.md. The names below are imported on first use
+(PEP 562), so that the command line's options (local/arguments.py) load no compiler.
 """
 
-from sagemaker_byoc.local.overrides import OverrideError, parse_overrides
-from sagemaker_byoc.local.session import EXIT_SKIPPED, LocalOptions, LocalRunError, run_local
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
 
 __all__ = ["EXIT_SKIPPED", "LocalOptions", "LocalRunError", "OverrideError", "parse_overrides", "run_local"]
+_HOMES = {
+    "EXIT_SKIPPED": "session", "LocalOptions": "session", "LocalRunError": "session", "run_local": "session",
+    "OverrideError": "overrides", "parse_overrides": "overrides",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)

@@ -8,9 +8,6 @@ import sys
 from pathlib import Path
 
 from sagemaker_byoc.local.layout import KEEP_RUNS
-from sagemaker_byoc.local.overrides import OverrideError, parse_overrides
-from sagemaker_byoc.local.session import EXIT_INVALID, LocalOptions, LocalRunError, run_local
-from sagemaker_byoc.local.trials import run_trials
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,6 +63,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # The run's modules (the compiler among them) only when a run is asked for, not for --help.
+    from sagemaker_byoc.local.overrides import OverrideError, parse_overrides
+    from sagemaker_byoc.local.session import EXIT_INVALID, LocalOptions, LocalRunError, run_local
+    from sagemaker_byoc.local.trials import run_trials
+
     try:
         options = LocalOptions(
             job_path=Path(args.job),

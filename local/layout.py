@@ -20,13 +20,15 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sagemaker_byoc.local import config_files
 from sagemaker_byoc.local.closed_copy import copy_closed_tree, tree_problems
 from sagemaker_byoc.local.paths import container_path
 from sagemaker_byoc.spec.code_tree import LOCAL_RUNS_DIR
-from sagemaker_byoc.spec.model import Channel, Job
+
+if TYPE_CHECKING:
+    from sagemaker_byoc.spec.model import Channel, Job
 
 LOCAL_DIR = LOCAL_RUNS_DIR
 TOOL_DIR = ".run"

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sagemaker_byoc.spec.source import Source
+if TYPE_CHECKING:
+    from sagemaker_byoc.spec.source import Source
 
 
 @dataclass(frozen=True)

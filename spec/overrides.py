@@ -8,7 +8,6 @@ refused with the closest known name, unless the override says it adds a new hype
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +52,8 @@ def _tuned_names(data: dict) -> list[str]:
 
 
 def _unknown(override: Override, known: list[str]) -> str:
-    close = difflib.get_close_matches(override.key, known, n=1, cutoff=0.6)
+    from difflib import get_close_matches  # on a mistake only
+
+    close = get_close_matches(override.key, known, n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return f"{override.option} {override.text}: no hyperparameter {override.key!r} in job.yaml{hint} (--hp-new {override.text} adds a new one)"

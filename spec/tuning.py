@@ -10,7 +10,6 @@ rendered request (aws/request_rules.py).
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 from typing import Iterator
@@ -43,7 +42,9 @@ def _objective_is_a_metric(job: Job, tuning: Tuning) -> Iterator[Diagnostic]:
     if not names:
         hint = "; add it to metrics with a regex that captures its value"
     else:
-        close = difflib.get_close_matches(tuning.objective_metric, names, n=1)
+        from difflib import get_close_matches  # on a mistake only
+
+        close = get_close_matches(tuning.objective_metric, names, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f" (metrics: {', '.join(names)})"
     yield job.source.diagnostic(
         ("tuning", "objective", "metric"),

@@ -20,14 +20,15 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sagemaker_byoc.compiler.pipeline import Compiled
-from sagemaker_byoc.compiler.render import request_json
 from sagemaker_byoc.submit import image_guard
 from sagemaker_byoc.submit.connection import EXIT_AWS, EXIT_IMAGE, EXIT_OK, aws_session, client_config, explain
 from sagemaker_byoc.submit.job_logs import JobLogs, host_count
 from sagemaker_byoc.submit.watch import DEFAULT_POLL_S, positive_seconds, wait_for_job
+
+if TYPE_CHECKING:
+    from sagemaker_byoc.compiler.pipeline import Compiled
 
 NAME_MAX = 63
 TIMESTAMP_FORMAT = "%Y%m%d%H%M%S"
@@ -53,6 +54,8 @@ def run(compiled: Compiled, args: argparse.Namespace) -> int:
     name = unique_job_name(job.name, datetime.now(timezone.utc))
     request = {**compiled.rendered.request.body, "TrainingJobName": name}
     if args.dry_run:
+        from sagemaker_byoc.compiler.render import request_json
+
         sys.stdout.write(request_json(request).decode())
         return EXIT_OK
 
