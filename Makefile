@@ -78,6 +78,10 @@ lint: $(VENV)/.dev ## Check the import layers and that no imports form a cycle (
 test: $(VENV)/.dev oracle lint check ## Run every test (needs the tools .ci/run installs; missing ones skip)
 	$(PY) -m pytest -n auto tests
 
+.PHONY: bench
+bench: $(VENV)/.runtime oracle ## Benchmark: compile and --help against a bare interpreter, train against the toolkit, with the goals
+	$(PY) -m tests.bench.headline
+
 .PHONY: bench-compile
 bench-compile: $(VENV)/.runtime ## Benchmark: compile one example, 100 jobs in one invocation, refuse an alias bomb
 	$(PY) -m tests.bench.compile

@@ -37,9 +37,13 @@ for job in sys.argv[1:]:
 """
 
 
+# As users run it: the first run writes the bytecode caches that later runs load.
+ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed(command: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(command, cwd=REPO, env=ENV, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
@@ -52,7 +56,7 @@ def refusal_ms_and_peak_kib(command: list[str]) -> tuple[float, int]:
     times, peak = [], 0
     for _ in range(ROUNDS):
         start = time.perf_counter()
-        process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(command, cwd=REPO, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _, status, usage = os.wait4(process.pid, 0)
         times.append(time.perf_counter() - start)
         if os.waitstatus_to_exitcode(status) != 2:
@@ -71,7 +75,7 @@ def main() -> None:
             (copy / "job.yaml").write_text(text)
             jobs.append(str(copy / "job.yaml"))
         floor = median_ms([sys.executable, "-c", "pass"])
-        imports = median_ms([sys.executable, "-c", "import compiler.pipeline, compiler.output"])
+        imports = median_ms([sys.executable, "-c", "import sagemaker_byoc.compiler.pipeline, sagemaker_byoc.compiler.output"])
         one = median_ms([sys.executable, "-m", "sagemaker_byoc", "compile", jobs[0]])
         many = median_ms([sys.executable, "-c", MANY, *jobs])
         bomb = Path(scratch) / "bomb" / "job.yaml"
