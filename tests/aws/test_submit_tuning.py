@@ -97,6 +97,21 @@ def test_wait_reports_a_failed_tuning_job(scripted_sagemaker):
     assert re.fullmatch(rf"submit: {name}: Failed after 0:00:\d\d: All training jobs failed. See their logs.\n", result.stderr)
 
 
+def test_wait_reports_a_stopped_tuning_job_as_not_done(scripted_sagemaker):
+    """Stopped is no success: exit 1, with the reason and the best job found before the stop."""
+    scripted_sagemaker.answer("CreateHyperParameterTuningJob", (200, {"HyperParameterTuningJobArn": "arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/x"}))
+    scripted_sagemaker.answer("DescribeHyperParameterTuningJob", (200, {
+        "HyperParameterTuningJobStatus": "Stopped", "FailureReason": "Stopped by the user",
+        "TrainingJobStatusCounters": {"Completed": 2, "InProgress": 0, "Stopped": 1},
+        "BestTrainingJob": {"TrainingJobName": "tuning-example-001", "TunedHyperParameters": {"lr": "0.1"}},
+    }))
+    result = submit(EXAMPLE, scripted_sagemaker.env, "--tune", "--wait")
+    assert result.returncode == 1
+    name = printed(result.stdout.split("BestTrainingJob")[0])["HyperParameterTuningJobName"]
+    assert "BestTrainingJob: tuning-example-001" in result.stdout
+    assert re.fullmatch(rf"submit: {name}: Stopped after 0:00:\d\d: Stopped by the user\n", result.stderr)
+
+
 def test_a_taken_name_is_one_line_about_a_tuning_job(scripted_sagemaker):
     scripted_sagemaker.answer("CreateHyperParameterTuningJob", error("ResourceInUse", "Job name already exists"))
     result = submit(EXAMPLE, scripted_sagemaker.env, "--tune")

@@ -100,6 +100,15 @@ def test_unusual_keys_are_quoted_and_long_values_shortened(tmp_path):
     assert rows["HyperParameters.long"]["value"].endswith("…(206 chars)")
 
 
+@pytest.mark.parametrize(("length", "whole"), [(66, True), (67, False)])
+def test_a_value_of_exactly_the_display_width_is_shown_whole(tmp_path, length, whole):
+    """HyperParameters' values are JSON-encoded strings: 66 characters show as 72, the width."""
+    job = make_job(tmp_path, MINIMAL + f'hyperparameters:\n  name: "{"x" * length}"\n')
+    shown = {row["field"]: row for row in explained(job)}["HyperParameters.name"]["value"]
+    assert (shown == '"\\"' + "x" * length + '\\""') is whole
+    assert shown.endswith(f"…({length + 6} chars)") is not whole
+
+
 def test_an_invalid_job_is_reported_like_validate_does(tmp_path):
     job = make_job(tmp_path, MINIMAL.replace("region: us-east-1", "region: 5"))
     shown, checked = run_compiler("explain", job), run_compiler("validate", job)

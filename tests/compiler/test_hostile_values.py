@@ -395,3 +395,15 @@ def test_every_rendered_field_is_refused_at_its_line_or_harmless(tmp_path_factor
     assert run.returncode == 0, run.stderr
     assert not list(root.rglob(CANARY)), "the canary was created"
     assert docker_args[-1] == str(root)
+
+
+@pytest.mark.parametrize("code_point", [0x80, 0x85, 0x9F, 0x2028, 0x2029, 0x00, 0x1F, 0x7F])
+def test_c1_controls_and_unicode_separators_are_line_breakers_everywhere(code_point):
+    """NEL (U+0085) and the other C1 controls end a line for some readers: a comment shows them
+    as escapes, and a Dockerfile instruction refuses them."""
+    char = chr(code_point)
+    assert escape.has_line_breakers(f"a{char}b")
+    assert char not in escape.comment(f"a{char}b")
+    with pytest.raises(escape.Unrepresentable):
+        escape.dockerfile_value(f"a{char}b")
+    assert not escape.has_line_breakers("a\u00a0b\u00e9")  # the first characters past C1 are text

@@ -44,6 +44,15 @@ def test_packages_the_job_lists_are_not_repeated(tmp_path):
     assert "mpi4py==3.1.6" in text and "mpi4py==4.1.2" not in text
 
 
+@pytest.mark.parametrize("named", ["MPI4PY==3.1.6", "Mpi4Py>=3.1", "mpi4py[extra]==3.1.6", "mpi4py @ https://example.org/pkg-4.0.tar.gz"])
+def test_a_listed_mpi4py_is_found_whatever_its_spelling(tmp_path, named):
+    """Package names compare case-insensitively (PEP 503): a second, conflicting mpi4py would
+    be installed over the job's own."""
+    text = dockerfile(tmp_path, "distribution: {type: mpi}", image=f'  pip: ["{named}"]\n')
+    assert "mpi4py==4.1.2" not in text.lower()
+    assert text.lower().count("mpi4py") == 1
+
+
 def test_mpi_dockerfile_passes_hadolint(tmp_path):
     dockerfile(tmp_path, "distribution: {type: mpi}")
     result = subprocess.run(

@@ -195,3 +195,16 @@ def test_derived_tuning_constraints_match_the_installed_models():
     path = service_model.CONSTRAINTS_PATHS[service_model.TUNING_OPERATION]
     derived = service_model.render(service_model.derive_installed(service_model.TUNING_OPERATION))
     assert path.read_text(encoding="utf-8") == derived, f"{path.name} is stale: run `make constraints`"
+
+
+def test_the_rendered_request_writes_bounds_as_plain_decimals(tmp_path):
+    """What is sent, not only the helper: 1e-05 and 1e+16 (Python's float text) would reach
+    SageMaker as such."""
+    job = tuning_job(tmp_path, "tuning: {objective: {metric: 'validation:loss', type: Minimize}, max_jobs: 2, "
+                               "ranges: {lr: {min: 0.00001, max: 1.0e+16, scaling: Logarithmic}}}")
+    written = run_compiler("compile", job)
+    assert written.returncode == 0, written.stderr
+    text = (tmp_path / "generated" / TUNING_REQUEST_FILE).read_text()
+    [bounds] = json.loads(text)["HyperParameterTuningJobConfig"]["ParameterRanges"]["ContinuousParameterRanges"]
+    assert (bounds["MinValue"], bounds["MaxValue"]) == ("0.00001", "10000000000000000.0")
+    assert "e-05" not in text and "e+16" not in text
