@@ -166,6 +166,32 @@ def hyperparameters_fit(job: Job) -> Iterator[Diagnostic]:
             )
 
 
+def values_hold_no_nul(job: Job) -> Iterator[Diagnostic]:
+    """train refuses a NUL (U+0000) anywhere in the hyperparameters (shim/train: no environment
+    variable or argument can hold one, and the toolkit crashes on it): a static value, a key or
+    string nested in one, or a value a categorical range may pass to a trial."""
+    for name, value in job.hyperparameters.items():
+        if _holds_nul(value):
+            yield job.source.diagnostic(("hyperparameters", name), f"hyperparameter {name!r} holds {NUL_CHARACTER}")
+    for parameter in job.tuning.ranges if job.tuning is not None else ():
+        for index, value in enumerate(parameter.values or ()):
+            if _holds_nul(value):
+                yield job.source.diagnostic(("tuning", "ranges", parameter.name, "values", index), f"a value of range {parameter.name!r} holds {NUL_CHARACTER}")
+
+
+NUL_CHARACTER = "a NUL character (U+0000), which no environment variable or argument can carry: train would refuse the job"
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\0" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
 def metric_regexes_compile(job: Job) -> Iterator[Diagnostic]:
     for index, metric in enumerate(job.metrics):
         where = ("metrics", index, "regex")
@@ -404,6 +430,7 @@ RULES: tuple[Rule, ...] = (
     no_secrets,
     allowed_secrets_are_keys,
     hyperparameters_fit,
+    values_hold_no_nul,
     metric_regexes_compile,
     metric_names_unique,
     vpc_is_complete,

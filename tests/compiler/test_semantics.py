@@ -153,3 +153,17 @@ def test_request_rules_report_at_the_job_yaml_line(tmp_path):
         compile_job(tmp_path / "job.yaml")
     (error,) = raised.value.errors
     assert (error.line, error.col, error.pointer) == (11, 23, "/limits/max_runtime")
+
+
+def test_a_nul_in_a_hyperparameter_is_refused_at_its_line(tmp_path):
+    """train refuses a NUL anywhere in the hyperparameters; the compiler says so first."""
+    job = make_job(tmp_path, with_lines(
+        'hyperparameters: {plain: "a\\0b", nested: {"k\\0": 1}, fine: "a\\\\0b"}',
+        "metrics: [{name: 'val:loss', regex: 'loss=([0-9.]+)'}]",
+        'tuning: {objective: {metric: "val:loss", type: Minimize}, max_jobs: 2, ranges: {opt: {values: [sgd, "ad\\0am"]}}}',
+    ))
+    with pytest.raises(SpecError) as caught:
+        load_job(job)
+    found = [(d.pointer, d.message) for d in caught.value.errors]
+    assert [pointer for pointer, _ in found] == ["/hyperparameters/plain", "/hyperparameters/nested", "/tuning/ranges/opt/values/1"]
+    assert all("NUL character (U+0000)" in message and "train would refuse" in message for _, message in found)

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sagemaker_byoc.compiler.pipeline import compile_job
+from sagemaker_byoc.spec import SpecError
 from tests.compiler.jobs import make_job, with_lines, yaml_json
 from tests.shim import harness
 from tests.shim.conftest import require_oracle
@@ -64,7 +65,13 @@ def test_a_trial_reaches_the_entry_point_as_the_toolkit_would_pass_it(tmp_path_f
         "tuning": {"objective": {"metric": "validation:loss", "type": "Minimize"}, "strategy": "Random", "max_jobs": 3, "ranges": tuned},
     }
     job_path = make_job(directory, with_lines(*(f"{key}: {yaml_json(value)}" for key, value in document.items())))
-    body = compile_job(job_path).rendered.tuning_request.body
+    try:
+        body = compile_job(job_path).rendered.tuning_request.body
+    except SpecError as refused:
+        # What compiles, runs: the one value train refuses (a NUL) is refused here, at its line.
+        assert refused.errors and all("NUL character (U+0000)" in d.message for d in refused.errors), refused
+        assert "\\u0000" in json.dumps([statics, tuned])  # JSON's escape of a NUL
+        return
 
     chooser = random.Random(seed)
     config = body["HyperParameterTuningJobConfig"]
