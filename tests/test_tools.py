@@ -32,6 +32,8 @@ NOT_TOOLS = {
     "tests/compiler/test_examples.py": ['pytest.mark.skipif(not EXAMPLES, reason="no examples/*/job.yaml")'],
     "tests/local/test_examples.py": ["pytest.skip(result.stdout.strip().splitlines()[-1])"],  # a framework this machine lacks
     "tests/tools.py": ["pytest.skip(message)"],
+    # A sample suite for the end-of-run summary of skips, which it reads back.
+    "tests/test_skip_summary.py": ['pytest.skip("no mpirun here")'] * 2,
     # The shim's table is Python 3.11's (Unicode 14.0); another Python's answers differ, which is no missing tool.
     "tests/shim/test_printable_table.py": [
         'pytest.skip(f"Python\'s Unicode is {unicodedata.unidata_version}; the shim\'s table is {TABLE_UNICODE_VERSION}")',
