@@ -82,6 +82,13 @@ def main() -> None:
         bomb.parent.mkdir()
         bomb.write_text(ALIAS_BOMB)
         bomb_ms, bomb_kib = refusal_ms_and_peak_kib([sys.executable, "-m", "sagemaker_byoc", "validate", str(bomb)])
+        long_values = {}
+        for size in (40_000, 1_000_000):
+            job = Path(scratch) / f"long{size}" / "job.yaml"
+            shutil.copytree(EXAMPLE, job.parent, ignore=shutil.ignore_patterns("generated", ".local"))
+            # Every string is scanned for credentials: a scheme-like run and many `://` in one value.
+            job.write_text(job.read_text() + f"environment:\n  NOTE: {'a' * size}\n  URLS: 'x{'a://' * (size // 4)}'\n")
+            long_values[size] = refusal_ms_and_peak_kib([sys.executable, "-m", "sagemaker_byoc", "validate", str(job)])
         missing = str(Path(scratch) / "missing.yaml")
         _, valid_kib = refusal_ms_and_peak_kib([sys.executable, "-m", "sagemaker_byoc", "validate", missing])
     print(f"bench-compile: median of {ROUNDS} runs each, {sys.version.split()[0]}")
@@ -93,6 +100,8 @@ def main() -> None:
         f"  refuse a {len(ALIAS_BOMB)}-byte alias bomb       {bomb_ms:8.1f} ms  peak {bomb_kib / 1024:.1f} MiB "
         f"(a missing file: {valid_kib / 1024:.1f} MiB)"
     )
+    for size, (ms, kib) in long_values.items():
+        print(f"  refuse two {size:>9,}-char values {ms:8.1f} ms  peak {kib / 1024:.1f} MiB (time grows with the length, not its square)")
 
 
 if __name__ == "__main__":

@@ -3,9 +3,11 @@ at the value's line, without repeating the value; allow_secrets says a name is f
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from sagemaker_byoc.spec.secrets import SHAPES, secret_name
+from sagemaker_byoc.spec.secrets import SHAPES, secret_name, shape_of
 from tests.compiler.jobs import MINIMAL, make_job, run_compiler, with_lines
 from tests.compiler.test_semantics import findings
 
@@ -180,3 +182,36 @@ def test_the_compiler_refuses_with_exit_2_and_never_prints_the_secret(tmp_path):
     assert [line.split(": error: ")[0] for line in result.stderr.splitlines()] == [f"{job}:12:10", f"{job}:13:35"]
     assert GITHUB not in result.stderr and "hunter2" not in result.stderr
     assert not (tmp_path / "generated").exists()
+
+
+def test_url_passwords_are_found_in_one_pass(monkeypatch):
+    """The userinfo is tried once per `://`, never from every position of a scheme-like run
+    (quadratic: a 40,000-letter value took 4 s, 1 MB never ended)."""
+    url, _ = SHAPES[0]
+    tried = []
+    real = url.USERINFO
+
+    class Counting:
+        def match(self, text, at):
+            tried.append(at)
+            return real.match(text, at)
+
+    monkeypatch.setattr(url, "USERINFO", Counting())
+    text = "a" * 5000 + "x://" * 1000 + "https://user:pw@host"
+    assert url.search(text)
+    assert len(tried) == 1001 and tried == sorted(set(tried))
+
+
+def test_no_shape_reads_on_past_what_it_needs():
+    """A repeat with no upper bound ({20,}) would let a search scan from every occurrence to the
+    end of the text: the shapes say exactly how many characters make a credential."""
+    for pattern, what in SHAPES[1:]:
+        assert not re.search(r"\{\d+,\}|[\]\)][*+](?!\))", pattern.pattern.replace("(?:[A-Z0-9]+ )*", "")), what
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1http://user:pw@host", "://x and http://u:p@h", "git+ssh://git:ghp-secret@github.com/x", "x.y-z://a:b@c"],
+)
+def test_a_url_password_is_found_wherever_its_scheme_starts(text):
+    assert shape_of(text) == "a URL with a password"
