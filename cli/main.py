@@ -12,6 +12,7 @@ AWS-side failure (submit, status, logs, stop) or a local run skipped for a missi
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
@@ -140,12 +141,49 @@ def schema_command(args: argparse.Namespace) -> int:
         return EXIT_OK
     out = Path(args.out)
     try:
-        out.write_bytes(SCHEMA_PATH.read_bytes())
+        refusal = _not_replaceable(out)
+        if refusal is None:
+            _write_atomically(out, SCHEMA_PATH.read_bytes())
     except OSError as error:
-        print(f"error: cannot write {out}: {error.strerror or error}", file=sys.stderr)
+        refusal = f"cannot write {out}: {error.strerror or error}"
+    if refusal is not None:
+        print(f"error: {refusal}", file=sys.stderr)
         return EXIT_INVALID
     print(f"wrote {out}")
     return EXIT_OK
+
+
+def _not_replaceable(out: Path) -> str | None:
+    """Why `schema -o` must not write out: only a new file or an earlier schema is replaced,
+    never a link (written through, it would change another file) or any other file."""
+    from sagemaker_byoc.spec.modeline import READ_LIMIT, is_json_schema, read_regular_file
+
+    if out.is_symlink():
+        return f"{out} is a symbolic link; name the file itself"
+    if not out.exists():
+        return None
+    try:
+        content = read_regular_file(out, READ_LIMIT)
+    except OSError:
+        return f"{out} exists and is not a regular file; not replaced"
+    if not is_json_schema(content):
+        return f"{out} exists and is no JSON Schema; not replaced (remove it first, or name another file)"
+    return None
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    """A file replaced whole or not at all: written beside it, then renamed over it."""
+    import tempfile
+
+    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+        os.chmod(staging, 0o644)
+        os.replace(staging, path)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
 
 
 def _compile(args: argparse.Namespace) -> Compiled:

@@ -7,7 +7,10 @@ removed ones), so validate warns when the file named differs from this tool's sc
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import stat
 from pathlib import Path
 
 from sagemaker_byoc.spec.diagnostics import Diagnostic
@@ -17,6 +20,8 @@ from sagemaker_byoc.text import escape
 MODELINE = re.compile(r"#\s*yaml-language-server:\s*\$schema=(?P<target>\S+)\s*")
 # A modeline can name a URL; only a file beside the job can be compared.
 URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://.*")
+# Read no more of the file named than a schema could need: it may be anything.
+READ_LIMIT = 4 << 20
 
 
 def stale_schema(job_path: Path) -> list[Diagnostic]:
@@ -36,14 +41,41 @@ def stale_schema(job_path: Path) -> list[Diagnostic]:
             return []
         schema = job_path.parent / target
         refresh = f"write it with: sagemaker-byoc schema -o {escape.comment(str(schema))}"
-        target = escape.comment(target)
+        column, target = found.start("target") + 1, escape.comment(target)
+        expected = SCHEMA_PATH.read_bytes()
         try:
-            current = schema.read_bytes() == SCHEMA_PATH.read_bytes()
+            content = read_regular_file(schema, READ_LIMIT)
         except FileNotFoundError:
-            return [Diagnostic(number, found.start("target") + 1, f"the schema for editors, {target}, does not exist; {refresh}", "", "warning")]
+            return [Diagnostic(number, column, f"the schema for editors, {target}, does not exist; {refresh}", "", "warning")]
         except OSError as error:
-            return [Diagnostic(number, found.start("target") + 1, f"cannot read the schema for editors, {target}: {error.strerror}", "", "warning")]
-        if not current:
-            return [Diagnostic(number, found.start("target") + 1, f"{target} is not this sagemaker-byoc's schema: editors check job.yaml against an older or newer one; {refresh}", "", "warning")]
-        return []
+            return [Diagnostic(number, column, f"cannot read the schema for editors, {target}: {error.strerror or error}", "", "warning")]
+        if content == expected:
+            return []
+        if not is_json_schema(content):
+            # Never advise writing over a file that is no schema (the modeline may name anything).
+            return [Diagnostic(number, column, f"the schema for editors, {target}, is no JSON Schema; name one, such as a copy written by: sagemaker-byoc schema -o job.schema.json", "", "warning")]
+        return [Diagnostic(number, column, f"{target} is not this sagemaker-byoc's schema: editors check job.yaml against an older or newer one; {refresh}", "", "warning")]
     return []
+
+
+def read_regular_file(path: Path, limit: int) -> bytes:
+    """At most limit bytes of a regular file; OSError for anything else. Opened without
+    waiting (a named pipe would block until a writer came) and checked once open, so that a
+    FIFO, a device such as /dev/zero or a directory is refused, never read."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(0, "not a regular file")
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            return handle.read(limit)
+    finally:
+        os.close(descriptor)
+
+
+def is_json_schema(content: bytes) -> bool:
+    """Whether a file reads as a JSON Schema (a JSON object naming its $schema)."""
+    try:
+        document = json.loads(content)
+    except ValueError:
+        return False
+    return isinstance(document, dict) and "$schema" in document

@@ -3,9 +3,16 @@ not this tool's schema (init writes a copy; an upgrade leaves it stale)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
+import pytest
+
+from sagemaker_byoc.spec import modeline
 from sagemaker_byoc.spec.modeline import stale_schema
 from sagemaker_byoc.spec.schema import SCHEMA_PATH
-from tests.compiler.jobs import MINIMAL, make_job, run_compiler
+from tests.compiler.jobs import MINIMAL, REPO, make_job, run_compiler
 
 MODELINE = "# yaml-language-server: $schema=job.schema.json\n"
 
@@ -55,3 +62,42 @@ def test_a_url_of_any_scheme_is_not_checked(tmp_path):
         job = make_job(tmp_path / not_a_scheme, f"# yaml-language-server: $schema={not_a_scheme}://job.schema.json\n" + MINIMAL)
         (warning,) = stale_schema(job)
         assert "does not exist" in warning.message, not_a_scheme
+
+
+def modeline_job(tmp_path, target: str):
+    return make_job(tmp_path, f"# yaml-language-server: $schema={target}\n" + MINIMAL)
+
+
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
+    """Opening a FIFO for reading blocks until something writes: every command hung."""
+    job = modeline_job(tmp_path, "fifo.json")
+    os.mkfifo(tmp_path / "fifo.json")
+    checked = subprocess.run([sys.executable, "-m", "sagemaker_byoc", "validate", str(job)], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0
+    assert checked.stderr == f"{job}:1:33: warning: cannot read the schema for editors, fifo.json: not a regular file\n"
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "code"])
+def test_a_device_or_a_folder_is_refused_unread(tmp_path, target):
+    [warning] = stale_schema(modeline_job(tmp_path, target))
+    assert warning.severity == "warning" and warning.message.endswith(f"{target}: not a regular file")
+
+
+def test_a_file_that_is_no_schema_is_never_offered_to_be_written_over(tmp_path):
+    """The modeline may name the training script: the advice must not be to replace it."""
+    [warning] = stale_schema(modeline_job(tmp_path, "code/train.py"))
+    assert warning.message == (
+        "the schema for editors, code/train.py, is no JSON Schema; name one, such as a copy written by: sagemaker-byoc schema -o job.schema.json"
+    )
+    assert "-o " + str(tmp_path / "code" / "train.py") not in warning.message
+
+
+def test_a_huge_file_is_read_only_as_far_as_a_schema_could_need(tmp_path, monkeypatch):
+    big = tmp_path / "big.json"
+    with big.open("wb") as handle:
+        handle.truncate(1 << 30)  # a sparse gigabyte
+    reads = []
+    real = modeline.read_regular_file
+    monkeypatch.setattr(modeline, "read_regular_file", lambda path, limit: reads.append(limit) or real(path, limit))
+    [warning] = stale_schema(modeline_job(tmp_path, "big.json"))
+    assert reads == [modeline.READ_LIMIT] and "is no JSON Schema" in warning.message

@@ -138,3 +138,23 @@ def test_schema_prints_or_writes_the_schema(tmp_path):
     assert (tmp_path / "s.json").read_bytes() == SCHEMA_PATH.read_bytes()
     refused = run_compiler("schema", "-o", tmp_path / "missing" / "s.json", cwd=tmp_path)
     assert refused.returncode == 2 and refused.stderr.startswith("error: cannot write")
+
+
+def test_schema_replaces_only_an_earlier_schema_never_a_link_or_another_file(tmp_path):
+    stale = tmp_path / "job.schema.json"
+    stale.write_text('{"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "older"}')
+    assert run_compiler("schema", "-o", stale, cwd=tmp_path).returncode == 0
+    assert stale.read_bytes() == SCHEMA_PATH.read_bytes()
+
+    script = tmp_path / "train.py"
+    script.write_text("print('my training')\n")
+    refused = run_compiler("schema", "-o", script, cwd=tmp_path)
+    assert refused.returncode == 2 and "exists and is no JSON Schema; not replaced" in refused.stderr
+    assert script.read_text() == "print('my training')\n"
+
+    link = tmp_path / "link.json"
+    link.symlink_to(script)
+    through = run_compiler("schema", "-o", link, cwd=tmp_path)
+    assert through.returncode == 2 and "is a symbolic link" in through.stderr
+    assert script.read_text() == "print('my training')\n" and link.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["job.schema.json", "link.json", "train.py"]  # no staging file left
