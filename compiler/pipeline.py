@@ -79,6 +79,11 @@ def _drafts(jobs: tuple[Job, ...], out_dir: Path, findings: list[Diagnostic], wh
 
 
 def _render(drafted: Draft, findings: list[Diagnostic], where: str | Path) -> Rendered:
+    code = drafted.job.code_path.resolve()
+    if code.is_relative_to(drafted.out_dir):
+        # The output folder is never code (compiler/build_inputs.py), so the image would lack it.
+        problem = f"cannot write the artifacts into {drafted.out_dir}: it holds the code ({code}), which the image would then leave out; choose another folder (-o)"
+        raise SpecError(where, [*findings, Diagnostic(1, 1, problem)])
     try:
         return render(drafted)
     except escape.Unrepresentable as problem:
