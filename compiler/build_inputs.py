@@ -15,7 +15,7 @@ import os
 import stat
 from pathlib import Path
 
-from sagemaker_byoc.spec.code_tree import IGNORED_DIRS, IGNORED_SUFFIXES
+from sagemaker_byoc.spec.code_tree import IGNORED_DIRS, IGNORED_SUFFIXES, walk
 
 CHUNK = 1 << 20
 
@@ -24,7 +24,7 @@ def code_files(root: Path, excluded: frozenset[Path] = frozenset()) -> list[Path
     """The regular files under root that the image receives, in a stable order; directories in
     excluded (absolute, resolved) are left out with everything under them."""
     found = []
-    for directory, subdirs, files in os.walk(root):
+    for directory, subdirs, files, _depth in walk(root):
         subdirs[:] = sorted(
             d for d in subdirs if d not in IGNORED_DIRS and Path(os.path.realpath(Path(directory, d))) not in excluded
         )

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sagemaker_byoc.local import config_files
 from sagemaker_byoc.local.closed_copy import copy_closed_tree, tree_problems
 from sagemaker_byoc.local.paths import container_path
-from sagemaker_byoc.spec.code_tree import LOCAL_RUNS_DIR
+from sagemaker_byoc.spec.code_tree import LOCAL_RUNS_DIR, MAX_DEPTH, walk
 
 if TYPE_CHECKING:
     from sagemaker_byoc.spec.model import Channel, Job
@@ -226,7 +226,10 @@ def channel_problems(job: Job) -> list[tuple[Channel, str]]:
 
 def _unreadable_entries(source: Path) -> Iterator[str]:
     """Entries a copy that follows links cannot read: dangling links and special files."""
-    for current, dirs, files in os.walk(source, followlinks=True):
+    for current, dirs, files, depth in walk(source, follow_links=True):
+        if depth == MAX_DEPTH and dirs:
+            yield f"it is more than {MAX_DEPTH} folders deep ({'/'.join((Path(current) / dirs[0]).relative_to(source).parts[:3])}/…)"
+            return
         for name in sorted(files + dirs):
             path = Path(current) / name
             if path.is_symlink() and not path.exists():

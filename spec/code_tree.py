@@ -26,11 +26,41 @@ DEFAULT_OUTPUT_DIR = "generated"
 LOCAL_RUNS_DIR = ".local"
 
 
+# Deeper trees are refused: Python's own walks and copies (os.walk, shutil.copytree in 3.11)
+# recurse once per level and fail near 1,000, and no training code needs a hundred.
+MAX_DEPTH = 100
+
+
+def walk(top: str | Path, follow_links: bool = False) -> Iterator[tuple[str, list[str], list[str], int]]:
+    """os.walk's (directory, subdirectories, files) top-down, with each directory's depth below
+    top, without recursion, so any depth is read; as with os.walk, pruning the subdirectories
+    list in place skips them. Unreadable directories are passed over."""
+    pending = [(str(top), 0)]
+    while pending:
+        directory, depth = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                found = list(listing)
+        except OSError:
+            continue
+        dirs, files = [], []
+        for entry in found:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=follow_links)
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else files).append(entry.name)
+        yield directory, dirs, files, depth
+        pending.extend((os.path.join(directory, name), depth + 1) for name in reversed(dirs))
+
+
 def tree_problems(source: Path, skip: Skip) -> Iterator[str]:
     """Why source cannot be copied as a closed tree, one sentence per entry; nothing if it can."""
     for _directory, relative, name, kind, detail in entries(source, skip):
         where = (relative / name).as_posix()
-        if kind == "outside-link":
+        if kind == "too-deep":
+            yield f"it is more than {MAX_DEPTH} folders deep ({'/'.join((relative / name).parts[:3])}/…)"
+        elif kind == "outside-link":
             yield f"{where} is a symbolic link to {detail}, outside {source.name}/"
         elif kind == "dangling-link":
             yield f"{where} is a symbolic link to {detail}, which does not exist"
@@ -41,13 +71,17 @@ def tree_problems(source: Path, skip: Skip) -> Iterator[str]:
 def entries(source: Path, skip: Skip) -> Iterator[tuple[Path, Path, str, str, str]]:
     """(directory, its path relative to source, name, kind, detail) of every entry, parents
     before children. kind: dir, file, inside-link (detail: the relative link to write),
-    outside-link and dangling-link (detail: the link's text), special (detail: what it is)."""
+    outside-link and dangling-link (detail: the link's text), special (detail: what it is),
+    too-deep (a directory past MAX_DEPTH, whose entries are not read)."""
     root = Path(os.path.realpath(source))
-    for current, dirs, files in os.walk(source, followlinks=False):
+    for current, dirs, files, depth in walk(source):
         directory = Path(current)
         relative = directory.relative_to(source)
         ignored = skip(current, dirs + files)
         dirs[:] = sorted(d for d in dirs if d not in ignored)
+        if depth == MAX_DEPTH and dirs:
+            yield directory, relative, dirs[0], "too-deep", ""
+            dirs[:] = []
         names = sorted(n for n in files if n not in ignored) + list(dirs)
         for name in sorted(names):
             path = directory / name
