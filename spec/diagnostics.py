@@ -21,8 +21,9 @@ class Diagnostic:
     def format(self, path: Path | str) -> str:
         where = f" (at {escape.comment(self.pointer)})" if self.pointer else ""
         # One line per diagnostic whatever the file is called: control characters in the path
-        # are shown as escapes, as in the generated files' comments.
-        return f"{escape.comment(str(path))}:{self.line}:{self.col}: {self.severity}: {self.message}{where}"
+        # are shown as escapes, as in the generated files' comments, and so are those that a
+        # message quotes from job.yaml (a name holding ESC or a line break would forge output).
+        return f"{escape.comment(str(path))}:{self.line}:{self.col}: {self.severity}: {escape.terminal(self.message)}{where}"
 
 
 class SpecError(Exception):

@@ -42,6 +42,19 @@ def host_of(stream_name: str, job_name: str) -> str:
     return found["host"] if found else rest
 
 
+# A line break of any kind: a carriage return alone would bring the cursor back over the prefix.
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\x0b\x0c\x85\u2028\u2029]")
+# ESC, except the SGR sequences that only colour text, and backspace: the others move the cursor
+# or rewrite the screen, and could forge another host's prefix.
+_CURSOR_CONTROL = re.compile(r"\x1b(?!\[[0-9;]*m)|\x08")
+
+
+def shown_lines(message: str) -> list[str]:
+    """A log event's lines as printed: each line break starts a line of its own (with the host's
+    prefix), and the controls that move the cursor are shown as text (\\x1b, \\x08); colours stay."""
+    return [_CURSOR_CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", line) for line in _LINE_BREAK.split(message)]
+
+
 @dataclass
 class _Stream:
     name: str
@@ -95,7 +108,7 @@ class JobLogs:
         lines.sort(key=lambda line: line[0])
         for _, host, message in lines:
             prefix = f"[{host}] " if self.hosts > 1 else ""
-            for line in message.split("\n"):
+            for line in shown_lines(message):
                 self.out.write(f"{prefix}{line}\n")
         self.out.flush()
 

@@ -53,6 +53,23 @@ def comment(text: str) -> Safe:
     return Safe(_LINE_BREAKERS.sub(escape, text.replace("\\", "\\\\")))
 
 
+# What a terminal acts on rather than shows: line breakers (above), and the bidirectional
+# overrides and isolates, which reorder the text around them on screen.
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal(text: str) -> Safe:
+    """Text for one line of a terminal (a diagnostic, a note): every character a terminal would
+    act on (a line break, ESC and its sequences, a bidirectional override) is shown as an escape
+    (\\x1b, \\u202e) instead; a tab stays. Backslashes are left as they are, for reading."""
+
+    def escape(match: re.Match) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+    return Safe(_TERMINAL_CONTROLS.sub(escape, text))
+
+
 def sh(value: str) -> Safe:
     """One POSIX shell word with exactly the characters of value: bare when nothing in it is
     special, else single-quoted ('\\'' for a quote). A NUL cannot be passed to a command."""

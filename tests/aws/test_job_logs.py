@@ -304,3 +304,14 @@ def test_no_logs_only_polls(basic_request_job, scripted_sagemaker):
 def basic_request_job() -> Path:
     assert BASIC_JOB.exists(), "examples/basic/job.yaml is missing"
     return BASIC_JOB
+
+
+def test_a_line_cannot_forge_another_hosts_prefix_but_keeps_its_colours():
+    """A carriage return, another line break or a cursor-moving escape would put text over the
+    prefix: each break starts a prefixed line, and the controls that move the cursor are shown."""
+    from sagemaker_byoc.submit.job_logs import shown_lines
+
+    assert shown_lines("epoch 1\r[algo-2] fake") == ["epoch 1", "[algo-2] fake"]
+    assert shown_lines("a\r\nb\x0bc\x85d\u2028e") == ["a", "b", "c", "d", "e"]
+    assert shown_lines("x\x1b[1G[algo-2] y\x08\x08") == ["x\\x1b[1G[algo-2] y\\x08\\x08"]
+    assert shown_lines("\x1b[31mred\x1b[0m and \x1b[1;32mgreen\x1b[m") == ["\x1b[31mred\x1b[0m and \x1b[1;32mgreen\x1b[m"]

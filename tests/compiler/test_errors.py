@@ -161,3 +161,27 @@ def test_max_wait_without_spot_only_warns_and_stays_out_of_the_request(tmp_path)
     request = json.loads((tmp_path / "generated" / "create_training_job.json").read_text())
     assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 86400}
     assert "EnableManagedSpotTraining" not in request
+
+
+def test_names_from_job_yaml_reach_the_terminal_as_escapes(tmp_path):
+    """A name holding ESC, a bell or a bidirectional override was printed raw: it could hide
+    text, retitle the terminal or reorder a line. Every diagnostic stays one visible line."""
+    job = make_job(tmp_path, with_lines(
+        "metrics:",
+        '  - {name: "a\\e[8mX\\u202eY", regex: "(x)"}',
+        '  - {name: "a\\e[8mX\\u202eY", regex: "(x)"}',
+        'tuning: {objective: {metric: "b\\e]0;title\\u0007", type: Minimize}, max_jobs: 2, ranges: {r: {min: 1, max: 2}}}',
+    ))
+    result = run_compiler("validate", job)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2 and all(line.startswith(f"{job}:") for line in lines)
+    assert not any(char in result.stderr for char in "\x1b\x07\u202e")
+    assert "metrics: a\\x1b[8mX\\u202eY, a\\x1b[8mX\\u202eY" in result.stderr
+
+
+def test_the_terminal_escaper_keeps_text_and_tabs_and_escapes_what_a_terminal_acts_on():
+    from sagemaker_byoc.text import escape
+
+    assert escape.terminal("loss: ([0-9.]+)\tC:\\\\path é 名") == "loss: ([0-9.]+)\tC:\\\\path é 名"
+    assert escape.terminal("a\nb\rc\x1bd\x7fe\x85f\u2028g\u202eh\u2066i") == "a\\x0ab\\x0dc\\x1bd\\x7fe\\x85f\\u2028g\\u202eh\\u2066i"

@@ -180,18 +180,32 @@ def test_a_channel_whose_local_path_is_a_pipe_is_reported(tmp_path: Path):
     assert json.loads(job.read_text())["inputs"]["train"]["local"] == "feed"
 
 
-def deep_folders(top: Path, levels: int) -> Path:
-    """levels nested folders under top, made one at a time (os.makedirs recurses per level)."""
-    path = top
-    for _ in range(levels):
-        path = path / "d"
-        path.mkdir()
-    (path / "deepest.txt").write_text("x\n")
-    return path
+@pytest.fixture
+def deep_folders():
+    """Makes levels nested folders under a folder, one at a time (os.makedirs recurses per
+    level), and removes them deepest first at the end: pytest's own clean-up of old temporary
+    folders (shutil.rmtree, recursive in Python 3.11) would fail on them."""
+    made: list[Path] = []
+
+    def make(top: Path, levels: int) -> Path:
+        path = top
+        for _ in range(levels):
+            path = path / "d"
+            path.mkdir()
+            made.append(path)
+        (path / "deepest.txt").write_text("x\n")
+        return path
+
+    yield make
+    for folder in reversed(made):
+        for entry in folder.iterdir():
+            if not entry.is_dir() or entry.is_symlink():
+                entry.unlink()
+        folder.rmdir()
 
 
 @pytest.mark.parametrize("levels", [1100, 101])
-def test_a_code_tree_too_deep_to_copy_is_refused_at_its_line_without_a_traceback(tmp_path: Path, levels: int):
+def test_a_code_tree_too_deep_to_copy_is_refused_at_its_line_without_a_traceback(tmp_path: Path, levels: int, deep_folders):
     """About 1,000 levels ended in a RecursionError traceback (Python 3.11's os.walk recurses)."""
     job = write_job(tmp_path / "job")
     deep_folders(tmp_path / "job" / "code", levels)
@@ -200,14 +214,14 @@ def test_a_code_tree_too_deep_to_copy_is_refused_at_its_line_without_a_traceback
     assert "the code tree cannot go into the image: it is more than 100 folders deep (d/d/d/…)" in result.stderr
 
 
-def test_a_code_tree_of_a_hundred_levels_is_fine(tmp_path: Path):
+def test_a_code_tree_of_a_hundred_levels_is_fine(tmp_path: Path, deep_folders):
     job = write_job(tmp_path / "job")
     deep_folders(tmp_path / "job" / "code", 100)
     result = run_cli("validate", str(job), timeout=120)
     assert result.returncode == 0, result.stderr
 
 
-def test_a_channel_too_deep_to_copy_is_reported_before_the_run(tmp_path: Path):
+def test_a_channel_too_deep_to_copy_is_reported_before_the_run(tmp_path: Path, deep_folders):
     job = write_job(tmp_path / "job")
     deep_folders(tmp_path / "job" / "data" / "train", 1100)
     result = run_cli("run-local", str(job), "--workdir", str(tmp_path / "run"), timeout=120)
