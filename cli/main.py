@@ -127,9 +127,13 @@ def init_command(args: argparse.Namespace) -> int:
     variant = starter.Variant(gpu=args.gpu, distributed=args.distributed, tuning=args.tuning)
     starter.write_starter(directory, starter.starter_files(name, variant))
     job = directory / "job.yaml"
-    print(f"wrote a starter job {name} to {directory}; next:")
-    print(f"  sagemaker-byoc run-local {job}")
-    print(f"  sagemaker-byoc compile {job}")
+    from sagemaker_byoc.text import escape
+
+    # The commands as they can be pasted: the folder quoted for the shell, and shown as escapes
+    # where it holds characters a terminal would act on.
+    print(escape.terminal(f"wrote a starter job {name} to {directory}; next:"))
+    print(escape.terminal(f"  sagemaker-byoc run-local {escape.sh(str(job))}"))
+    print(escape.terminal(f"  sagemaker-byoc compile {escape.sh(str(job))}"))
     return EXIT_OK
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 
 import pytest
@@ -158,3 +159,13 @@ def test_schema_replaces_only_an_earlier_schema_never_a_link_or_another_file(tmp
     assert through.returncode == 2 and "is a symbolic link" in through.stderr
     assert script.read_text() == "print('my training')\n" and link.is_symlink()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["job.schema.json", "link.json", "train.py"]  # no staging file left
+
+
+def test_the_next_commands_can_be_pasted_into_a_shell(tmp_path):
+    folder = tmp_path / "my job $(touch CANARY)"
+    made = run_compiler("init", folder, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    commands = [line.strip() for line in made.stdout.splitlines()[1:]]
+    assert commands == [f"sagemaker-byoc {verb} '{folder / 'job.yaml'}'" for verb in ("run-local", "compile")]
+    listed = subprocess.run(["sh", "-c", commands[0].replace("sagemaker-byoc run-local", "ls")], cwd=tmp_path, capture_output=True, text=True)
+    assert listed.returncode == 0 and not (tmp_path / "CANARY").exists()
