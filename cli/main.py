@@ -71,10 +71,23 @@ def check_command(args: argparse.Namespace) -> int:
     found = differences(compiled.rendered.artifacts, compiled.out_dir)
     if found:
         sys.stderr.write("".join(found))
-        print(f"{args.job}: {compiled.out_dir} is out of date; run: make compile JOB={args.job}", file=sys.stderr)
+        print(f"{args.job}: {compiled.out_dir} is out of date; run: {_compile_command(args)}", file=sys.stderr)
         return EXIT_DRIFT
     print(f"{args.job}: {compiled.out_dir} is up to date")
     return EXIT_OK
+
+
+def _compile_command(args: argparse.Namespace) -> str:
+    """The compile that brings the artifacts up to date, as the user ran this program: the
+    installed command, or in this repository (where `make check` runs it) make's target."""
+    from sagemaker_byoc.text import escape
+
+    out = f" -o {escape.sh(args.out)}" if getattr(args, "out", None) else ""
+    if Path(sys.argv[0]).name != "sagemaker-byoc" and Path("Makefile").is_file() and Path("sagemaker_byoc").is_dir():
+        command = f"make compile JOB={escape.sh(args.job)}" + (f" OUT={escape.sh(args.out)}" if out else "")
+    else:
+        command = f"sagemaker-byoc compile {escape.sh(args.job)}{out}"
+    return escape.terminal(command)
 
 
 def validate_command(args: argparse.Namespace) -> int:

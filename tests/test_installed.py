@@ -70,6 +70,11 @@ def test_the_installed_command_works_on_a_job_in_an_unrelated_directory(installe
     schema = run(installed, "schema", cwd=elsewhere)
     assert schema.returncode == 0 and schema.stdout == (REPO / "schemas" / "job.schema.json").read_text()
 
+    # A stale artifact: the advice names the command the user has (no Makefile here).
+    (elsewhere / "project" / "code" / "train.py").write_text("print('changed')\n")
+    stale = run(installed, "check", "project/job.yaml", cwd=elsewhere)
+    assert stale.returncode == 1 and stale.stderr.endswith("is out of date; run: sagemaker-byoc compile project/job.yaml\n")
+
 
 def test_the_installed_package_is_one_import_name_loaded_from_the_virtualenv(installed, tmp_path):
     python = installed / "python"

@@ -107,7 +107,8 @@ def test_make_check_checks_the_job_it_is_given(tmp_path, make_path):
     job = write_job(tmp_path / "job")
     stale = subprocess.run([make_path, "-s", "-C", str(REPO_ROOT), "check", f"JOB={job}"], capture_output=True, text=True)
     assert stale.returncode != 0
-    assert f"{job}: {job.parent / 'generated'} is out of date" in stale.stderr and "examples/" not in stale.stdout + stale.stderr
+    assert f"{job}: {job.parent / 'generated'} is out of date; run: make compile JOB={job}" in stale.stderr
+    assert "examples/" not in stale.stdout + stale.stderr
     assert run_cli("compile", str(job)).returncode == 0
     fresh = subprocess.run([make_path, "-s", "-C", str(REPO_ROOT), "check", f"JOB={job}"], capture_output=True, text=True)
     assert fresh.returncode == 0, fresh.stderr
