@@ -33,6 +33,8 @@ EXIT_OK, EXIT_DRIFT, EXIT_INVALID = 0, 1, 2
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser(_command_named(argv)).parse_args(argv)
+    if getattr(args, "job", None) and Path(args.job).is_dir():
+        args.job = str(Path(args.job) / "job.yaml")  # a job's folder names its job.yaml
     try:
         return args.command(args)
     except SpecError as error:
@@ -230,7 +232,7 @@ def _parser(named: str | None) -> argparse.ArgumentParser:
 
     def command(name: str, handler: Callable[[argparse.Namespace], int], help: str, out: bool = True) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help)
-        sub.add_argument("job", metavar="JOB", help="path to job.yaml")
+        sub.add_argument("job", metavar="JOB", help="path to job.yaml, or the folder that holds it")
         if out:
             sub.add_argument("-o", "--out", metavar="OUT", help="artifact directory (default: generated/ beside JOB)")
         sub.set_defaults(command=handler)

@@ -251,12 +251,22 @@ def _quoting_hint(error: ValidationError) -> str:
 
 
 def _suggestion(kind: str | None, value: Any) -> str:
-    if kind == "region" and isinstance(value, str):
+    if not isinstance(value, str):
+        return ""
+    if kind == "region":
         from sagemaker_byoc.aws.regions import closest_region
 
         close = closest_region(value)
         return f"; did you mean {_show(close)}?" if close else ""
+    if kind == "instance-type" and _INSTANCE_TYPE.fullmatch("ml." + value):
+        return f"; did you mean {_show('ml.' + value)}? (SageMaker's names start with ml.)"
+    if kind == "role" and _ROLE_NAME.fullmatch(value):
+        return f"; a role name alone is not enough: write its ARN, arn:aws:iam::<account>:role/{value}"
     return ""
+
+
+_INSTANCE_TYPE = re.compile(r"ml\.[a-z0-9-]+\.[a-z0-9]+")
+_ROLE_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]{1,64}")
 
 
 def _describe(value: Any) -> str:

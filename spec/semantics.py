@@ -202,6 +202,30 @@ def metric_regexes_compile(job: Job) -> Iterator[Diagnostic]:
             continue
         if pattern.groups < 1:
             yield job.source.diagnostic(where, f"regex of metric {metric.name!r} needs a capturing group around the value, e.g. 'loss: ([0-9.]+)'")
+        elif pattern.groups > 1:
+            yield job.source.diagnostic(
+                where,
+                f"regex of metric {metric.name!r} has {pattern.groups} capturing groups; the value is read from the first, the "
+                "others only cost a reader a second look: make them non-capturing, (?:…)",
+                severity="warning",
+            )
+
+
+# ${NAME} or $NAME: shell syntax that no one expands in a training job's environment.
+_VARIABLE_REFERENCE = re.compile(r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)")
+
+
+def environment_is_literal(job: Job) -> Iterator[Diagnostic]:
+    """SageMaker passes each environment value as it is: `${PATH}` stays those seven characters."""
+    for name, value in job.environment.items():
+        found = _VARIABLE_REFERENCE.search(value)
+        if found:
+            yield job.source.diagnostic(
+                ("environment", name),
+                f"{name}: {found.group()} is not expanded: SageMaker sets the value as written; "
+                "write the whole value, or set it in the entry point",
+                severity="warning",
+            )
 
 
 def metric_names_unique(job: Job) -> Iterator[Diagnostic]:
@@ -433,6 +457,7 @@ RULES: tuple[Rule, ...] = (
     values_hold_no_nul,
     metric_regexes_compile,
     metric_names_unique,
+    environment_is_literal,
     vpc_is_complete,
     channels_have_one_source,
     tuning_keeps_only_what_it_can,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sagemaker_byoc.spec import SpecError, load_job
-from tests.compiler.jobs import MINIMAL, make_job, with_lines
+from tests.compiler.jobs import MINIMAL, make_job, run_compiler, with_lines
 
 
 def findings(tmp_path, text, files=None):
@@ -167,3 +167,31 @@ def test_a_nul_in_a_hyperparameter_is_refused_at_its_line(tmp_path):
     found = [(d.pointer, d.message) for d in caught.value.errors]
     assert [pointer for pointer, _ in found] == ["/hyperparameters/plain", "/hyperparameters/nested", "/tuning/ranges/opt/values/1"]
     assert all("NUL character (U+0000)" in message and "train would refuse" in message for _, message in found)
+
+
+def test_messages_for_the_mistakes_of_a_first_week(tmp_path):
+    """m5.large without ml., a role's name without its ARN, a Python out of range, ${VAR} in
+    an environment value (never expanded), a metric regex with a second group."""
+    job = make_job(tmp_path, MINIMAL.replace("role: arn:aws:iam::123456789012:role/SageMakerRole", "role: SageMakerTrainingRole")
+                   .replace("image:\n", 'image:\n  python: "3.14"\n') + "\n".join([
+                       "resources: {instance_type: m5.large}",
+                       "environment: {PATH: '/opt/ml/code:${PATH}', HOME_DIR: '$HOME/x', PRICE: 'costs $5'}",
+                       "metrics: [{name: loss, regex: 'loss=([0-9.]+) (epoch)'}]",
+                   ]) + "\n")
+    with pytest.raises(SpecError) as caught:
+        load_job(job)
+    messages = {d.pointer: d.message for d in caught.value.diagnostics}
+    assert messages["/resources/instance_type"].endswith("did you mean 'ml.m5.large'? (SageMaker's names start with ml.)")
+    assert "write its ARN, arn:aws:iam::<account>:role/SageMakerTrainingRole" in messages["/role"]
+    assert messages["/image/python"] == "python: '3.14' is not valid: expected a Python from 3.9 to 3.13, major.minor (3.11) or major.minor.patch (3.11.10)"
+    assert messages["/environment/PATH"].startswith("PATH: ${PATH} is not expanded")
+    assert messages["/environment/HOME_DIR"].startswith("HOME_DIR: $HOME is not expanded")
+    assert "/environment/PRICE" not in messages
+    assert "has 2 capturing groups" in messages["/metrics/0/regex"]
+    severities = {d.pointer: d.severity for d in caught.value.diagnostics}
+    assert severities["/environment/PATH"] == severities["/metrics/0/regex"] == "warning"
+
+
+def test_a_jobs_folder_stands_for_its_job_yaml(tmp_path):
+    job = make_job(tmp_path)
+    assert run_compiler("validate", tmp_path).stdout == f"{job}: valid\n"
