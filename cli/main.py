@@ -20,12 +20,15 @@ from typing import TYPE_CHECKING, Callable, Sequence
 # Only what every command needs: the compiler, run-local, the AWS clients and the validators,
 # and the options of each command (defined in its own package), are imported when that command
 # runs, so --help and a compile pay for nothing else (tests/test_import_cost.py counts them).
+from sagemaker_byoc import __version__
 from sagemaker_byoc.cli import starter
 from sagemaker_byoc.compiler.output import OutputError
 from sagemaker_byoc.spec.diagnostics import Diagnostic, SpecError
+from sagemaker_byoc.text import escape
 
 if TYPE_CHECKING:
     from sagemaker_byoc.compiler.pipeline import Compiled
+    from sagemaker_byoc.spec.overrides import Override
 
 EXIT_OK, EXIT_DRIFT, EXIT_INVALID = 0, 1, 2
 
@@ -82,8 +85,6 @@ def check_command(args: argparse.Namespace) -> int:
 def _compile_command(args: argparse.Namespace) -> str:
     """The compile that brings the artifacts up to date, as the user ran this program: the
     installed command, or in this repository (where `make check` runs it) make's target."""
-    from sagemaker_byoc.text import escape
-
     out = f" -o {escape.sh(args.out)}" if getattr(args, "out", None) else ""
     if Path(sys.argv[0]).name != "sagemaker-byoc" and Path("Makefile").is_file() and Path("sagemaker_byoc").is_dir():
         command = f"make compile JOB={escape.sh(args.job)}" + (f" OUT={escape.sh(args.out)}" if out else "")
@@ -105,7 +106,14 @@ def run_local_command(args: argparse.Namespace) -> int:
 
 
 def submit_command(args: argparse.Namespace) -> int:
-    compiled = _compile(args)
+    from sagemaker_byoc.spec.overrides import OverrideError, parse_overrides
+
+    try:
+        overrides = parse_overrides(args.hp, args.hps, args.hp_new)
+    except OverrideError as error:
+        print(f"submit: error: {escape.terminal(str(error))}", file=sys.stderr)
+        return EXIT_INVALID
+    compiled = _compile(args, overrides)
     if args.tune:
         from sagemaker_byoc.submit import tuning
 
@@ -142,8 +150,6 @@ def init_command(args: argparse.Namespace) -> int:
     variant = starter.Variant(gpu=args.gpu, distributed=args.distributed, tuning=args.tuning)
     starter.write_starter(directory, starter.starter_files(name, variant))
     job = directory / "job.yaml"
-    from sagemaker_byoc.text import escape
-
     # The commands as they can be pasted: the folder quoted for the shell, and shown as escapes
     # where it holds characters a terminal would act on.
     print(escape.terminal(f"wrote a starter job {name} to {directory}; next:"))
@@ -205,10 +211,10 @@ def _write_atomically(path: Path, content: bytes) -> None:
         raise
 
 
-def _compile(args: argparse.Namespace) -> Compiled:
+def _compile(args: argparse.Namespace, overrides: Sequence[Override] = ()) -> Compiled:
     from sagemaker_byoc.compiler.pipeline import compile_job
 
-    compiled = compile_job(Path(args.job), Path(args.out) if getattr(args, "out", None) else None)
+    compiled = compile_job(Path(args.job), Path(args.out) if getattr(args, "out", None) else None, overrides)
     _print_warnings(compiled.job.path, compiled.warnings)
     return compiled
 
@@ -223,11 +229,21 @@ def _command_named(argv: list[str]) -> str | None:
     return next((word for word in argv if not word.startswith("-")), None)
 
 
+def _add_override_options(parser: argparse.ArgumentParser, scope: str) -> None:
+    """--hp, --hp-new and --hps: hyperparameter overrides (spec/overrides.py), read like job.yaml."""
+    parser.add_argument("--hp", action="append", default=[], metavar="KEY=VALUE",
+                        help=f"override a hyperparameter {scope}; VALUE is read like job.yaml (YAML or JSON); repeatable")
+    parser.add_argument("--hp-new", action="append", default=[], metavar="KEY=VALUE",
+                        help="like --hp, for a hyperparameter job.yaml does not name (--hp refuses one, as a likely typo); repeatable")
+    parser.add_argument("--hps", metavar="'KEY=VALUE …'", help="several overrides in one string, split like a shell command line")
+
+
 def _parser(named: str | None) -> argparse.ArgumentParser:
     """The parser of every command, with the options of the command named alone: each command's
     options come from its own package (local/, submit/), which --help and the other commands
     need not import. `sagemaker-byoc COMMAND --help` still shows that command's options."""
     parser = argparse.ArgumentParser(prog="sagemaker-byoc", description="One job.yaml -> the Dockerfile, train shim, build script and CreateTrainingJob request of a SageMaker training job; run it locally, submit it, watch it.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     def command(name: str, handler: Callable[[argparse.Namespace], int], help: str, out: bool = True) -> argparse.ArgumentParser:
@@ -247,10 +263,12 @@ def _parser(named: str | None) -> argparse.ArgumentParser:
     if named == "run-local":
         from sagemaker_byoc.local import arguments
 
+        _add_override_options(run_local, "for this run")
         arguments.add_arguments(run_local)
     elif named == "submit":
         from sagemaker_byoc.submit import training
 
+        _add_override_options(submit, "for this job (its request; job.yaml is left as it is)")
         training.add_arguments(submit)
 
     init = commands.add_parser("init", help="write a starter job into DIR", description=starter.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -12,12 +12,13 @@ from typing import Any
 
 __all__ = ["EXIT_SKIPPED", "LocalOptions", "LocalRunError", "OverrideError", "parse_overrides", "run_local"]
 _HOMES = {
-    "EXIT_SKIPPED": "session", "LocalOptions": "session", "LocalRunError": "session", "run_local": "session",
-    "OverrideError": "overrides", "parse_overrides": "overrides",
+    "EXIT_SKIPPED": "sagemaker_byoc.local.session", "LocalOptions": "sagemaker_byoc.local.session",
+    "LocalRunError": "sagemaker_byoc.local.session", "run_local": "sagemaker_byoc.local.session",
+    "OverrideError": "sagemaker_byoc.spec.overrides", "parse_overrides": "sagemaker_byoc.spec.overrides",
 }  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
     if name not in _HOMES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
+    return getattr(import_module(_HOMES[name]), name)

@@ -12,21 +12,6 @@ from sagemaker_byoc.local.layout import KEEP_RUNS
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--hp",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a hyperparameter for this run; VALUE is read like job.yaml (YAML or JSON); repeatable",
-    )
-    parser.add_argument(
-        "--hp-new",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="like --hp, for a hyperparameter job.yaml does not name (--hp refuses one, as a likely typo); repeatable",
-    )
-    parser.add_argument("--hps", metavar="'KEY=VALUE …'", help="several overrides in one string, split like a shell command line")
-    parser.add_argument(
         "--workdir", metavar="DIR", help="run directory, new or empty (default: .local/<UTC timestamp>/ beside JOB)"
     )
     parser.add_argument(
@@ -64,9 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # The run's modules (the compiler among them) only when a run is asked for, not for --help.
-    from sagemaker_byoc.local.overrides import OverrideError, parse_overrides
     from sagemaker_byoc.local.session import EXIT_INVALID, LocalOptions, LocalRunError, run_local
     from sagemaker_byoc.local.trials import run_trials
+    from sagemaker_byoc.spec.overrides import OverrideError, parse_overrides
 
     try:
         options = LocalOptions(

@@ -9,6 +9,8 @@ cannot clash with another project's `spec` or `compiler`.
 
 from pathlib import Path as _Path
 
+__version__ = "0.1.0"  # pyproject.toml's version (tests/test_import_names.py keeps them equal)
+
 _HERE = _Path(__file__).resolve().parent
 if not (_HERE / "spec").is_dir():  # a checkout: the subpackages are the folders beside this one
     __path__.append(str(_HERE.parent))

@@ -44,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"seconds between Describe… calls with --wait (default: {DEFAULT_POLL_S:g})")
     parser.add_argument("--allow-stale", action="store_true",
                         help="submit even when ECR lacks the image, or the image under an explicit image.tag was built from other inputs")
+    parser.add_argument("--profile", help="the AWS profile (default: AWS_PROFILE or the default profile)")
     parser.add_argument("--tune", action="store_true",
                         help="start the job's hyperparameter tuning job (its tuning: section) instead of one training job")
 
@@ -62,7 +63,7 @@ def run(compiled: Compiled, args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        session = aws_session(job.region)
+        session = aws_session(job.region, args.profile)
         if not image_ready(session, compiled, args):
             return EXIT_IMAGE
         client = session.client("sagemaker", config=client_config())

@@ -38,7 +38,7 @@ def run(compiled: Compiled, args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        session = connection.aws_session(job.region)
+        session = connection.aws_session(job.region, args.profile)
         if not image_ready(session, compiled, args):
             return connection.EXIT_IMAGE
         client = session.client("sagemaker", config=connection.client_config())

@@ -47,3 +47,14 @@ def test_every_python_folder_is_a_listed_package():
     """A new top-level folder of code is a package of the layers (and of pyproject.toml)."""
     code_folders = {p.parent.name for p in REPO.glob("*/__init__.py")} - {"sagemaker_byoc", "tests"}
     assert code_folders == set(PACKAGES)
+
+
+def test_the_version_is_pyprojects_and_the_command_says_it():
+    import re
+
+    import sagemaker_byoc
+
+    declared = re.search(r'^version = "([^"]+)"$', (REPO / "pyproject.toml").read_text(), re.MULTILINE)[1]
+    assert sagemaker_byoc.__version__ == declared
+    said = subprocess.run([sys.executable, "-m", "sagemaker_byoc", "--version"], cwd=REPO, capture_output=True, text=True, check=True)
+    assert said.stdout == f"sagemaker-byoc {declared}\n"

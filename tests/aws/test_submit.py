@@ -116,6 +116,27 @@ def test_dry_run_needs_neither_credentials_nor_a_network(basic_request, tmp_path
     assert json.loads(result.stdout)["AlgorithmSpecification"] == rendered_request(basic_request)["AlgorithmSpecification"]
 
 
+def test_hyperparameter_overrides_reach_the_request_as_run_local_reads_them(basic_request, tmp_path):
+    """submit --hp as run-local has it: read like job.yaml, checked like job.yaml (a typo is refused)."""
+    env = isolated_env(tmp_path)
+    result = submit(job_of(basic_request), env, "--dry-run", "--hp", "hp2=7", "--hps", "hp3=0.5", "--hp-new", "warmup=[1, 2]")
+    assert result.returncode == 0, result.stderr
+    sent = json.loads(result.stdout)["HyperParameters"]
+    assert (sent["hp2"], sent["hp3"], sent["warmup"]) == ("7", "0.5", "[1, 2]")
+    typo = submit(job_of(basic_request), env, "--dry-run", "--hp", "hp4=1")
+    assert typo.returncode == 2 and typo.stdout == ""
+    assert "--hp hp4=1: no hyperparameter 'hp4' in job.yaml; did you mean 'hp3'?" in typo.stderr
+    unreadable = submit(job_of(basic_request), env, "--dry-run", "--hp", "novalue")
+    assert unreadable.returncode == 2 and unreadable.stderr == "submit: error: hyperparameter override 'novalue' is not KEY=VALUE\n"
+
+
+def test_a_profile_no_configuration_defines_is_one_line(basic_request, tmp_path):
+    result = submit(job_of(basic_request), isolated_env(tmp_path), "--profile", "nosuch", "--allow-stale")
+    assert result.returncode == 3
+    assert result.stderr.endswith("AWS_PROFILE names a profile that no AWS configuration file defines\n")
+    assert "nosuch" in result.stderr
+
+
 def test_an_image_missing_from_ecr_is_refused(basic_request, aws_env, fresh_moto, moto_boto3):
     image = rendered_request(basic_request)["AlgorithmSpecification"]["TrainingImage"]
 
