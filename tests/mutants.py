@@ -203,12 +203,16 @@ def _pytest(root: Path, module: str, *options: str) -> subprocess.CompletedProce
     )  # fmt: skip
 
 
-def check_collects(root: Path, module: str) -> None:
-    """The unmutated copy must collect the module's tests: an import that fails in the scratch
-    copy would otherwise count every mutant as killed."""
-    completed = _pytest(root, module, "--collect-only")
+def check_unmutated(root: Path, module: str) -> None:
+    """The unmutated copy must pass the module's tests: a test that fails without a mutant (an
+    import that fails in the scratch copy, a stale golden record, a flaky test) would count
+    every mutant as killed."""
+    try:
+        completed = _pytest(root, module)
+    except subprocess.TimeoutExpired:
+        raise SystemExit(f"the tests of {module} outrun --timeout unmutated; raise it") from None
     if completed.returncode != 0:
-        raise SystemExit(f"the tests of {module} do not collect in the scratch copy:\n{completed.stdout.decode()[-2000:]}")
+        raise SystemExit(f"the tests of {module} fail in the scratch copy without a mutant:\n{completed.stdout.decode()[-2000:]}")
 
 
 def run_mutant(root: Path, mutant: Mutant) -> tuple[str, float]:
@@ -266,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         for module, chosen, existing in plan:
             killed, survivors, ran, undecided = 0, [], 0, []
             if chosen:
-                check_collects(root, module)
+                check_unmutated(root, module)
             for mutant in chosen:
                 if args.budget and time.monotonic() - started > args.budget:
                     break
