@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sagemaker_byoc.local import config_files
 from sagemaker_byoc.local.closed_copy import copy_closed_tree, tree_problems
@@ -111,15 +111,48 @@ def made_run_root(job: Job) -> Path:
     return root
 
 
+# In a run's .run/: locked by the process whose run it is, for as long as the run goes on.
+RUNNING = "running"
+
+
+def claim_run(run_dir: Path) -> BinaryIO:
+    """Mark run_dir as in use while the returned file stays open: an exclusive lock, which the
+    system releases when the process ends, however it ends. prune_runs passes such runs by."""
+    import fcntl
+
+    (run_dir / TOOL_DIR).mkdir(exist_ok=True)
+    handle = open(run_dir / TOOL_DIR / RUNNING, "wb")  # noqa: SIM115 (held open by the caller)
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
+
+
+def in_use(run_dir: Path) -> bool:
+    """Whether another process holds run_dir's lock (claim_run)."""
+    import fcntl
+
+    try:
+        handle = open(run_dir / TOOL_DIR / RUNNING, "rb")
+    except OSError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+    return False
+
+
 def prune_runs(job: Job, keep: int, current: Path) -> list[Path]:
     """Remove all but the newest `keep` earlier runs from the job's .local/ (never `current`,
-    never a folder that runs do not make); the removed folders, oldest first."""
+    never a run still going on, never a folder that runs do not make); the removed folders,
+    oldest first."""
     root = default_run_root(job)
     if not root.is_dir():
         return []
     runs = sorted(
         entry for entry in root.iterdir()
         if RUN_FOLDER.fullmatch(entry.name) and entry.is_dir() and not entry.is_symlink() and entry.resolve() != current.resolve()
+        and not in_use(entry)
     )
     removed = runs[: max(0, len(runs) - keep)]
     for run in removed:
@@ -127,19 +160,20 @@ def prune_runs(job: Job, keep: int, current: Path) -> list[Path]:
     return removed
 
 
-def new_run_dir(job: Job, workdir: Path | None, now: float | None = None) -> Path:
+def new_run_dir(job: Job, workdir: Path | None, now: float | None = None, suffix: str = "") -> Path:
     """A fresh, empty directory for this run.
 
     With a workdir, that directory itself (made if absent; it must be empty, so that no earlier
     run's files are mistaken for this one's). Otherwise a new timestamped directory under the
-    job's .local/, with a numeric suffix when two runs start in the same second.
+    job's .local/ (its name ending in suffix: -trials for run-local --trial), with a numeric
+    suffix when two runs start in the same second.
     """
     if workdir is not None:
         return _claim_workdir(workdir)
     root = made_run_root(job)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
     for attempt in range(1000):
-        candidate = root / (stamp if attempt == 0 else f"{stamp}-{attempt}")
+        candidate = root / ((stamp if attempt == 0 else f"{stamp}-{attempt}") + suffix)
         try:
             candidate.mkdir()
         except FileExistsError:

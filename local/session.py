@@ -29,6 +29,7 @@ from sagemaker_byoc.local.layout import (
     build_tree,
     channel_problems,
     checkpoint_target,
+    claim_run,
     code_tree_problems,
     missing_channels,
     new_run_dir,
@@ -89,14 +90,15 @@ def run_local(options: LocalOptions, out: TextIO | None = None) -> int:
         return EXIT_SKIPPED
     client = _docker_client(options, compiled, out)
     run_dir = _new_run_dir(job, options)
-    print(f"run directory: {run_dir}", file=out, flush=True)
-    prune_earlier_runs(job, options, run_dir, out)
-    run_dir = run_dir.resolve()  # the shim runs in <run>/code: every path it gets is absolute
-    _notes(job, request, options, out)
-    if options.interrupt_after_s is None:
-        outcome = _attempt("run", run_dir, compiled, options, client, None, out)
-        return EXIT_SUCCEEDED if outcome.exit_code == 0 else EXIT_FAILED
-    return _rehearse_interruption(run_dir, compiled, options, client, out)
+    with claim_run(run_dir):  # no other run's pruning removes this one while it goes on
+        print(f"run directory: {run_dir}", file=out, flush=True)
+        prune_earlier_runs(job, options, run_dir, out)
+        run_dir = run_dir.resolve()  # the shim runs in <run>/code: every path it gets is absolute
+        _notes(job, request, options, out)
+        if options.interrupt_after_s is None:
+            outcome = _attempt("run", run_dir, compiled, options, client, None, out)
+            return EXIT_SUCCEEDED if outcome.exit_code == 0 else EXIT_FAILED
+        return _rehearse_interruption(run_dir, compiled, options, client, out)
 
 
 def prune_earlier_runs(job: Job, options: LocalOptions, current: Path, out: TextIO) -> None:

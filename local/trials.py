@@ -13,16 +13,16 @@ from __future__ import annotations
 import json
 import math
 import random
-import time
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from sagemaker_byoc.compiler.pipeline import compile_job
-from sagemaker_byoc.local.layout import LayoutError, made_run_root
+from sagemaker_byoc.local.layout import LayoutError, claim_run, new_run_dir
 from sagemaker_byoc.local.metrics import extract
 from sagemaker_byoc.local.session import EXIT_FAILED, EXIT_SUCCEEDED, LocalOptions, LocalRunError, prune_earlier_runs, run_local
-from sagemaker_byoc.spec.model import Metric, ParameterRange, Tuning
+from sagemaker_byoc.spec.model import Job, Metric, ParameterRange, Tuning
 from sagemaker_byoc.spec.overrides import Override
 
 SERVICE_OBJECTIVE_KEY = "_tuning_objective_metric"
@@ -57,10 +57,16 @@ def run_trials(options: LocalOptions, count: int, seed: int, out: TextIO) -> int
         raise LocalRunError(f"{options.job_path}: --trial needs a tuning: section")
     objective = next(m for m in job.metrics if m.name == tuning.objective_metric)
     try:
-        root = options.workdir or made_run_root(job) / time.strftime("%Y%m%dT%H%M%SZ-trials", time.gmtime())
+        # A folder of its own, even for two --trial runs started in the same second.
+        root = options.workdir or new_run_dir(job, None, suffix="-trials")
     except LayoutError as exc:
         raise LocalRunError(str(exc)) from None
-    prune_earlier_runs(job, options, root, out)
+    with claim_run(root) if options.workdir is None else nullcontext():
+        prune_earlier_runs(job, options, root, out)
+        return _run_trials(job, tuning, objective, root, options, count, seed, out)
+
+
+def _run_trials(job: Job, tuning: Tuning, objective: Metric, root: Path, options: LocalOptions, count: int, seed: int, out: TextIO) -> int:
     chooser = random.Random(seed)
     trials = []
     for number in range(1, count + 1):

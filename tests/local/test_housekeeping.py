@@ -113,3 +113,31 @@ def test_make_check_checks_the_job_it_is_given(tmp_path, make_path):
     fresh = subprocess.run([make_path, "-s", "-C", str(REPO_ROOT), "check", f"JOB={job}"], capture_output=True, text=True)
     assert fresh.returncode == 0, fresh.stderr
     assert fresh.stdout == f"{job}: {job.parent / 'generated'} is up to date\n"
+
+
+def test_pruning_passes_by_a_run_that_is_still_going_on(tmp_path):
+    """--keep removed a run whose script was still running; its lock (held until the process
+    ends) now keeps it."""
+    from sagemaker_byoc.local.layout import claim_run, in_use, new_run_dir, prune_runs
+    from sagemaker_byoc.spec import load_job
+
+    job, _ = load_job(write_job(tmp_path / "job"))
+    running = new_run_dir(job, None, now=1_000_000_000)
+    finished = new_run_dir(job, None, now=1_000_000_060)
+    current = new_run_dir(job, None, now=1_000_000_120)
+    with claim_run(running):
+        assert in_use(running) and not in_use(finished)
+        assert prune_runs(job, 0, current) == [finished]
+        assert running.is_dir()
+    assert not in_use(running)
+    assert prune_runs(job, 0, current) == [running]
+
+
+def test_two_trial_runs_started_in_the_same_second_get_folders_of_their_own(tmp_path):
+    from sagemaker_byoc.local.layout import RUN_FOLDER, new_run_dir
+    from sagemaker_byoc.spec import load_job
+
+    job, _ = load_job(write_job(tmp_path / "job"))
+    first, second = (new_run_dir(job, None, now=1_000_000_000, suffix="-trials") for _ in range(2))
+    assert first != second and first.name.endswith("-trials") and second.name.endswith("-trials")
+    assert RUN_FOLDER.fullmatch(first.name) and RUN_FOLDER.fullmatch(second.name)
