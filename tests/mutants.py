@@ -35,7 +35,7 @@ _SPEC_AND_COMPILER_TESTS = ("tests/compiler", "tests/test_request_rules.py")
 _LOCAL_TESTS = ("tests/local",)
 _SHIM_TESTS = (
     "tests/shim/test_launch.py", "tests/shim/test_conformance.py", "tests/shim/test_json_parser.py",
-    "tests/shim/test_supervisor.py", "tests/shim/test_printable_table.py",
+    "tests/shim/test_supervisor.py", "tests/shim/test_printable_table.py", "tests/shim/test_process_starts.py",
 )  # fmt: skip
 
 # The tests that cover each module (a glob of modules -> test paths); the first match wins.

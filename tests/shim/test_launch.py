@@ -407,6 +407,22 @@ def test_without_python_a_tarball_of_plain_files_is_extracted(tmp_path: Path) ->
     assert outcome.failure is None or "refusing" not in outcome.failure
 
 
+@pytest.mark.parametrize("entry", [".hidden", "..hidden", "visible", "link-to-nothing"])
+def test_an_s3_submit_directory_is_not_downloaded_over_a_code_dir_that_holds_anything(entry: str, tmp_path: Path) -> None:
+    """As the toolkit decides with os.listdir: hidden names count, and so does a dangling link."""
+
+    def prepare(tree: Tree) -> None:
+        path = tree.base / "code" / entry
+        if entry == "link-to-nothing":
+            os.symlink(tree.root / "nowhere", path)
+        else:
+            path.write_text("x")
+
+    outcome, _ = run(_submitted_job("s3://bucket/prefix/sourcedir.tar.gz"), tmp_path, prepare)
+    assert "is not empty; not downloading s3://bucket/prefix/sourcedir.tar.gz" in outcome.stderr, outcome.describe()
+    assert "aws CLI" not in outcome.stderr and "cannot download" not in outcome.stderr
+
+
 def test_an_s3_submit_directory_without_the_aws_cli_is_a_clear_error(tmp_path: Path) -> None:
     tools = tmp_path / "tools"
     tools.mkdir()

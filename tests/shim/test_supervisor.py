@@ -270,6 +270,22 @@ def test_a_failure_file_written_by_the_script_is_kept(tmp_path: Path) -> None:
     assert (tree.base / "output" / "failure").read_text() == "my own reason"
 
 
+@pytest.mark.parametrize("shell", shell_params())
+@pytest.mark.parametrize("status", [0, 3])
+def test_the_relay_leaves_nothing_in_tmpdir(shell: harness.Shell, status: int, tmp_path: Path) -> None:
+    """The pipes and the tail file lose their names once every end is open; the tail still
+    reaches the failure file through the descriptor the shim keeps."""
+    require_shell(shell)
+    program = _exits_with(f"print('the last words', file=sys.stderr)\nsys.exit({status})")
+    tree, job = _build(tmp_path, "train.py", program, {"TMPDIR": str(tmp_path / "tmp")})
+    (tmp_path / "tmp").mkdir()
+    completed = run_shim(tree, job, shell)
+    assert completed.returncode == status, completed.stderr.decode()[-1500:]
+    assert sorted(os.listdir(tmp_path / "tmp")) == []
+    if status:
+        assert (tree.base / "output" / "failure").read_text().endswith("the last words")
+
+
 def test_success_writes_an_empty_success_file_and_no_failure(tmp_path: Path) -> None:
     tree, job = _build(tmp_path, "train.py", _exits_with("print('fine', file=sys.stderr)"))
     completed = run_shim(tree, job)

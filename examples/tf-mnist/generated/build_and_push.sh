@@ -15,7 +15,7 @@ image="$registry/$repository:$tag"
 # The image also gets a tag naming its build inputs (a hash of the Dockerfile, the shim, the
 # requirements and the code): submit refuses an image under $tag that lacks the current one,
 # which is how an explicit tag left on old code shows up.
-inputs_tag=inputs-8b1ba2e969fc918c2f6dbb34eb1f3634cebb8137a4a3ca64157ac21e45c7f927
+inputs_tag=inputs-57b548ff959a28707de1bd843530c6682df771dd2f1f98f175769736f63433cf
 inputs_image="$registry/$repository:$inputs_tag"
 
 say() {
