@@ -30,6 +30,11 @@ def injection_payloads(canary: str) -> list[str]:
         f"| touch {canary}",
         f"&& touch {canary}",
         f"'\\''; touch {canary} #",
+        # C1 controls and Unicode's separators: line breaks to some readers (NEL, U+2028), and
+        # CSI (U+009B), ESC's one-byte twin on a terminal that reads C1.
+        f"\x85touch {canary}\x85",
+        f"x\u2028touch {canary}\u2029",
+        f"\x9b8m$(touch {canary})\x1b[0m",
     ]
 
 

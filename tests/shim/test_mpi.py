@@ -71,6 +71,10 @@ FIXTURES: dict[str, Callable[[], Job]] = {
         hyperparameters={**MPI, "sagemaker_mpi_custom_mpi_options": '"--NCCL_DEBUG WARN -x FOO=1  --verbose"'},
         resourceconfig=two_hosts("algo-1"),
     ),
+    "custom_options_with_equals": lambda: Job(
+        hyperparameters={**MPI, "sagemaker_mpi_custom_mpi_options": '"--NCCL_DEBUG=WARN -x FOO=1"'},
+        resourceconfig=two_hosts("algo-1"),
+    ),
     "shell_script_entry_point": lambda: Job(
         hyperparameters={**MPI, "epochs": "3"}, program="train.sh", resourceconfig=two_hosts("algo-1")
     ),
@@ -219,11 +223,28 @@ def test_master_tells_every_worker_the_status(shim: Path, tmp_path: Path) -> Non
 
 HOSTILE = st.lists(
     st.sampled_from(
-        ["$(touch CANARY)", "`touch CANARY`", ";", "touch CANARY", "'", '"', "\n", "|", "&&", "$HOME", "\\", "-x", "--mca"]
+        ["$(touch CANARY)", "`touch CANARY`", ";", "touch CANARY", "'", '"', "\n", "|", "&&", "$HOME", "\\", "-x", "--mca",
+         "--NCCL_DEBUG", "--NCCL_DEBUG=WARN", "TRACE", "FOO=1"]
     ),
     min_size=1,
     max_size=8,
 )
+
+
+def custom_words(options: str) -> tuple[list[str], str]:
+    """The custom options as the toolkit's argparse reads them: --NCCL_DEBUG V (or =V) sets
+    NCCL_DEBUG (the last one wins); every other word is passed to mpirun, in order."""
+    words = [w for w in re.split(r"[ \t\n\r\f\v]+", options) if w]
+    rest, nccl, i = [], "INFO", 0
+    while i < len(words):
+        if words[i] == "--NCCL_DEBUG" and i + 1 < len(words):
+            nccl, i = words[i + 1], i + 2
+        elif words[i].startswith("--NCCL_DEBUG="):
+            nccl, i = words[i].removeprefix("--NCCL_DEBUG="), i + 1
+        else:
+            rest.append(words[i])
+            i += 1
+    return rest, nccl
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -235,8 +256,10 @@ def test_custom_options_never_run_a_shell_command(words: list[str], shim: Path, 
     harness.run_shim(job, root / "tree")
     assert not (root / "canary").exists()
     argv = json.loads((root / "mpirun.json").read_text())["argv"]
-    expected_words = [w for w in re.split(r"[ \t\n\r\f\v]+", options.replace("--NCCL_DEBUG", "")) if w]
-    assert all(word in argv for word in expected_words)
+    rest, nccl = custom_words(options)
+    # The custom words, whole and in order, as one run of mpirun's arguments; NCCL_DEBUG as set.
+    assert any(argv[i : i + len(rest)] == rest for i in range(len(argv) - len(rest) + 1)), (rest, argv)
+    assert f"NCCL_DEBUG={nccl}" in argv
 
 
 def test_a_single_host_starts_no_sshd(shim: Path, tmp_path: Path) -> None:
