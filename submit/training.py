@@ -64,7 +64,7 @@ def run(compiled: Compiled, args: argparse.Namespace) -> int:
 
     try:
         session = aws_session(job.region, args.profile)
-        if not image_ready(session, compiled, args):
+        if not image_ready(session, compiled, args, request["AlgorithmSpecification"].get("TrainingImage")):
             return EXIT_IMAGE
         client = session.client("sagemaker", config=client_config())
         arn = client.create_training_job(**request)["TrainingJobArn"]
@@ -87,10 +87,11 @@ def unique_job_name(base: str, moment: datetime, limit: int = NAME_MAX) -> str:
     return f"{base[:room].rstrip('-')}-{stamp}"
 
 
-def image_ready(session: Any, compiled: Compiled, args: argparse.Namespace) -> bool:
-    """The image guard (submit/image_guard.py) for this compiled job; False: do not submit."""
+def image_ready(session: Any, compiled: Compiled, args: argparse.Namespace, request_image: Any) -> bool:
+    """The image guard (submit/image_guard.py) for this compiled job, on the image its request
+    names (request_override may name another than job.yaml's); False: do not submit."""
     rendered = compiled.rendered
     return image_guard.check_image(
-        session, client_config(max_attempts=1), compiled.job.account, rendered.image_uri, rendered.inputs_tag,
+        session, client_config(max_attempts=1), str(request_image or ""), rendered.image_uri, rendered.inputs_tag,
         compiled.out_dir / "build_and_push.sh", args.allow_stale,
     )

@@ -39,7 +39,8 @@ def run(compiled: Compiled, args: argparse.Namespace) -> int:
 
     try:
         session = connection.aws_session(job.region, args.profile)
-        if not image_ready(session, compiled, args):
+        image = request["TrainingJobDefinition"]["AlgorithmSpecification"].get("TrainingImage")
+        if not image_ready(session, compiled, args, image):
             return connection.EXIT_IMAGE
         client = session.client("sagemaker", config=connection.client_config())
         arn = client.create_hyper_parameter_tuning_job(**request)["HyperParameterTuningJobArn"]

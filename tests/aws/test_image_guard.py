@@ -16,6 +16,7 @@ from sagemaker_byoc.compiler.pipeline import compile_job
 from tests.aws.sagemaker_roundtrip import REPO_ROOT
 from tests.aws.test_build_and_push import MANIFEST, Docker, make_docker, run_script, split_image
 from tests.aws.test_submit import submit
+from tests.compiler.jobs import make_job, with_lines
 
 # An example with an explicit image.tag.
 EXAMPLE = REPO_ROOT / "examples" / "script-from-channel"
@@ -181,3 +182,116 @@ def test_an_image_of_these_inputs_under_an_immutable_tag_gets_the_explicit_tag(
     details = ecr.describe_images(repositoryName=repository)["imageDetails"]
     assert [sorted(found["imageTags"]) for found in details] == [sorted([split_image(image)[2], inputs_tag])]
     assert submit(copied_job.job, aws_env).returncode == 0
+
+
+# --- request_override names another image ----------------------------------------------------
+
+# An image that job.yaml does not build: request_override puts it into the request instead.
+OTHER_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/prebuilt/train:v1"
+OVERRIDE_NOTE = (
+    "submit: note: the request runs {other}, which request_override.AlgorithmSpecification.TrainingImage names "
+    "instead of job.yaml's {built}: build_and_push.sh does not push it, so submit checks only that ECR holds it\n"
+)
+TUNING = (
+    "metrics: [{name: loss, regex: 'loss=([0-9.]+)'}]",
+    "tuning: {objective: {metric: loss, type: Minimize}, ranges: {lr: {min: 0.001, max: 0.1}}, max_jobs: 2}",
+    "hyperparameters: {lr: 0.01}",
+)
+
+
+def overridden_job(directory: Path, image: str = OTHER_IMAGE, *lines: str) -> tuple[Path, str]:
+    """A job whose request_override replaces the image; job.yaml's own image's URI."""
+    job = make_job(directory, with_lines("request_override:", f"  AlgorithmSpecification: {{TrainingImage: '{image}'}}", *lines))
+    compiled = compile_job(job)
+    assert compiled.rendered.request.body["AlgorithmSpecification"]["TrainingImage"] == image
+    return job, compiled.rendered.image_uri
+
+
+def push(moto_boto3, image: str) -> None:
+    """The image put into moto's ECR, as build_and_push.sh would leave it."""
+    _, repository, tag = split_image(image)
+    ecr = moto_boto3("ecr", image.split(".")[3])
+    if repository not in [found["repositoryName"] for found in ecr.describe_repositories()["repositories"]]:
+        ecr.create_repository(repositoryName=repository)
+    ecr.put_image(repositoryName=repository, imageTag=tag, imageManifest=MANIFEST)
+
+
+def test_submit_guards_the_overriding_image_not_job_yamls(aws_env, fresh_moto, moto_boto3, tmp_path):
+    job, built = overridden_job(tmp_path)
+    push(moto_boto3, built)  # job.yaml's image is there; the one the request names is not
+
+    refused = submit(job, aws_env)
+
+    assert refused.returncode == 4, refused.stderr
+    assert refused.stderr == OVERRIDE_NOTE.format(other=OTHER_IMAGE, built=built) + (
+        f"submit: error: {OTHER_IMAGE} is not in ECR; the job would fail when it pulls the image, or submit with --allow-stale\n"
+    )
+    assert training_jobs_in(moto_boto3, "us-east-1") == 0
+
+
+def test_an_overriding_image_in_ecr_is_submitted_with_a_note(aws_env, fresh_moto, moto_boto3, tmp_path):
+    job, built = overridden_job(tmp_path)
+    push(moto_boto3, OTHER_IMAGE)  # job.yaml's own image was never pushed, and is not needed
+
+    accepted = submit(job, aws_env)
+
+    assert accepted.returncode == 0, accepted.stderr
+    assert accepted.stderr == OVERRIDE_NOTE.format(other=OTHER_IMAGE, built=built)
+    name = accepted.stdout.splitlines()[0].split(": ", 1)[1]
+    described = moto_boto3("sagemaker", "us-east-1").describe_training_job(TrainingJobName=name)
+    assert described["AlgorithmSpecification"]["TrainingImage"] == OTHER_IMAGE
+
+
+def test_the_tuning_job_guards_the_overriding_image_too(aws_env, fresh_moto, moto_boto3, tmp_path):
+    job, built = overridden_job(tmp_path, OTHER_IMAGE, *TUNING)
+    push(moto_boto3, built)
+
+    refused = submit(job, aws_env, "--tune")
+
+    assert refused.returncode == 4, refused.stderr
+    assert refused.stderr.endswith(f"submit: error: {OTHER_IMAGE} is not in ECR; the job would fail when it pulls the image, or submit with --allow-stale\n")
+    assert moto_boto3("sagemaker", "us-east-1").list_hyper_parameter_tuning_jobs()["HyperParameterTuningJobSummaries"] == []
+
+
+def test_an_overriding_image_by_digest_is_looked_up_by_digest(aws_env, fresh_moto, moto_boto3, tmp_path):
+    push(moto_boto3, OTHER_IMAGE)
+    _, repository, _ = split_image(OTHER_IMAGE)
+    digest = moto_boto3("ecr").describe_images(repositoryName=repository)["imageDetails"][0]["imageDigest"]
+    by_digest = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{repository}@{digest}"
+    job, built = overridden_job(tmp_path, by_digest)
+
+    accepted = submit(job, aws_env)
+    missing = submit(overridden_job(tmp_path / "other", by_digest[:-4] + "0000")[0], aws_env)
+
+    assert accepted.returncode == 0, accepted.stderr
+    assert accepted.stderr == OVERRIDE_NOTE.format(other=by_digest, built=built)
+    assert missing.returncode == 4 and missing.stderr.endswith(f"{by_digest[:-4]}0000 is not in ECR; the job would fail when it pulls the image, or submit with --allow-stale\n")
+
+
+def test_an_overriding_image_outside_ecr_is_named_and_not_checked(aws_env, fresh_moto, moto_boto3, tmp_path):
+    outside = "registry.example.com/team/train:v1"
+    job, built = overridden_job(tmp_path, outside)
+
+    result = submit(job, aws_env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        f"submit: note: the request runs {outside}, which request_override.AlgorithmSpecification.TrainingImage names "
+        f"instead of job.yaml's {built}: it is not an ECR image's URI, so submit cannot check that it exists\n"
+    )
+
+
+def training_jobs_in(moto_boto3, region: str) -> int:
+    return len(moto_boto3("sagemaker", region).list_training_jobs()["TrainingJobSummaries"])
+
+
+def test_ecr_coordinates_of_an_image_uri():
+    from sagemaker_byoc.submit.image_guard import EcrImage, ecr_image
+
+    registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+    assert ecr_image(f"{registry}/team/train:v1") == EcrImage("123456789012", "eu-west-1", "team/train", {"imageTag": "v1"})
+    assert ecr_image(f"{registry}/train") == EcrImage("123456789012", "eu-west-1", "train", {"imageTag": "latest"})
+    assert ecr_image(f"{registry}/train:v1@sha256:{'a' * 64}").image_id == {"imageDigest": f"sha256:{'a' * 64}"}
+    assert ecr_image("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/train:v1").region == "cn-north-1"
+    assert ecr_image("registry.example.com/team/train:v1") is None
+    assert ecr_image(f"{registry}/train:v1 ") is None
