@@ -136,7 +136,9 @@ def _section(pointer: str) -> str:
 def _hatch_refusal(job: Job, refusal: HatchRefusal) -> Diagnostic:
     """Why an escape-hatch entry was not applied: one source of truth per request field."""
     member = ".".join(member_name(str(step)) for step in refusal.at[1:])
-    if refusal.rendered_from is None:
+    if refusal.reason is not None:
+        message = f"{member} {refusal.reason}"
+    elif refusal.rendered_from is None:
         message = f"{member} is not rendered from job.yaml, so there is nothing to override; add it under request"
     elif not refusal.rendered_from:
         message = f"{member} is set by the compiler, from no job.yaml key; replace it under request_override"

@@ -33,6 +33,9 @@ class HatchRefusal:
 
     at: SpecPath
     rendered_from: SpecPath | None
+    # Why neither hatch may set this field at all, where that is the reason (the pipeline words
+    # the other refusals from rendered_from).
+    reason: str | None = None
 
 
 @dataclass
@@ -354,8 +357,27 @@ def _rules(request: Request, member: str, rules: tuple[Rule, ...], spec: SpecPat
 # is one value: request adds only where nothing is rendered, request_override replaces only what
 # is rendered. Whatever is refused is kept in hatch_refusals for the pipeline to report.
 
+# Fields neither hatch may set. submit names every job it starts name-<UTC timestamp> (and the
+# tuning job likewise), so a replaced TrainingJobName would compile, show in the request, and be
+# dropped at submit without a word; name: already takes any valid TrainingJobName.
+_NOT_IN_THE_HATCH: dict[RequestPath, str] = {
+    ("TrainingJobName",): (
+        "is rendered from name, which submit makes unique with -<UTC timestamp> for every job it starts "
+        "(the tuning job's name too); set name instead"
+    ),
+}
+
+
+def _refused_outright(request: Request, path: RequestPath, spec: SpecPath) -> bool:
+    reason = _NOT_IN_THE_HATCH.get(path)
+    if reason is not None:
+        request.hatch_refusals.append(HatchRefusal(spec, request.origin(path), reason))
+    return reason is not None
+
 
 def _add(request: Request, path: RequestPath, value: Any, spec: SpecPath) -> None:
+    if _refused_outright(request, path, spec):
+        return
     existing = request.lookup(path)
     if existing is _ABSENT:
         request.place(path, value, spec)
@@ -367,6 +389,8 @@ def _add(request: Request, path: RequestPath, value: Any, spec: SpecPath) -> Non
 
 
 def _override(request: Request, path: RequestPath, value: Any, spec: SpecPath) -> None:
+    if _refused_outright(request, path, spec):
+        return
     existing = request.lookup(path)
     if existing is _ABSENT:
         request.hatch_refusals.append(HatchRefusal(spec, None))

@@ -280,8 +280,9 @@ def channels_have_one_source(job: Job) -> Iterator[Diagnostic]:
 
 
 # Request members a tuning request carries over: the definition's, the tags and the
-# hyperparameters (as static ones).
-_CARRIED_INTO_TUNING = frozenset((*DEFINITION_MEMBERS, "Tags", "HyperParameters"))
+# hyperparameters (as static ones); and TrainingJobName, which no hatch may set (the compiler
+# refuses it there: name sets it, and the tuning job's name), so nothing of it is left out.
+_CARRIED_INTO_TUNING = frozenset((*DEFINITION_MEMBERS, "Tags", "HyperParameters", "TrainingJobName"))
 # The keys whose request members the tuning API's training job definition has no place for.
 _NOT_IN_TUNING_JOBS = {
     "tensorboard": "TensorBoardOutputConfig",

@@ -265,12 +265,40 @@ def test_request_never_changes_what_job_yaml_renders(tmp_path):
     errors = [(p, m, line, col) for p, m, line, col in errors_of(tmp_path, text)]
     why = "(two places that set one field would leave it unclear which one counts)"
     assert errors == [
-        ("/request/TrainingJobName", f"TrainingJobName is rendered from name; set it there, or replace it under request_override {why}", 12, 3),
+        ("/request/TrainingJobName", NAME_FROM_NAME, 12, 3),
         ("/request/ResourceConfig/VolumeSizeInGB",
          f"ResourceConfig.VolumeSizeInGB is rendered from resources.volume_gb; set it there, or replace it under request_override {why}", 13, 20),
         ("/request/AlgorithmSpecification/TrainingInputMode",
          "AlgorithmSpecification.TrainingInputMode is set by the compiler, from no job.yaml key; replace it under request_override", 14, 28),
     ]
+
+
+NAME_FROM_NAME = (
+    "TrainingJobName is rendered from name, which submit makes unique with -<UTC timestamp> for every job it starts "
+    "(the tuning job's name too); set name instead"
+)
+
+
+@pytest.mark.parametrize("hatch", ["request", "request_override"])
+def test_the_job_name_comes_from_name_alone(tmp_path, hatch):
+    """submit replaces TrainingJobName with name-<UTC timestamp>: an override of it would compile,
+    show in the request, and then be dropped without a word."""
+    assert errors_of(tmp_path, with_lines(f"{hatch}:", "  TrainingJobName: other")) == [
+        (f"/{hatch}/TrainingJobName", NAME_FROM_NAME, 12, 3)
+    ]
+
+
+def test_the_job_name_override_is_refused_once_with_tuning_and_on_the_command_line(tmp_path):
+    job = make_job(tmp_path, with_lines(
+        "metrics: [{name: loss, regex: 'loss=([0-9.]+)'}]",
+        "tuning: {objective: {metric: loss, type: Minimize}, ranges: {lr: {min: 0.001, max: 0.1}}, max_jobs: 2}",
+        "request_override:",
+        "  TrainingJobName: demo-2",
+    ))
+    result = run_compiler("compile", job)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == f"{job}:14:3: error: {NAME_FROM_NAME} (at /request_override/TrainingJobName)\n"
+    assert not (tmp_path / "generated").exists()
 
 
 def test_request_override_replaces_what_job_yaml_renders(tmp_path):
@@ -397,12 +425,12 @@ def test_a_tuning_job_says_which_members_its_training_jobs_go_without(tmp_path):
         "  Tags: [{Key: team, Value: ml}]",
         "  HyperParameters: {extra: '1'}",
         "request_override:",
-        "  TrainingJobName: demo-2",
+        "  ExperimentConfig: {ExperimentName: mnist-2}",
         "  ResourceConfig: {VolumeSizeInGB: 40}",
     )
     compiled = compile_job(make_job(tmp_path, text))
     warnings = [(d.pointer, d.line) for d in compiled.warnings if d.severity == "warning"]
-    assert warnings == [("/tensorboard", 13), ("/experiment", 14), ("/request/InfraCheckConfig", 16), ("/request_override/TrainingJobName", 20)]
+    assert warnings == [("/tensorboard", 13), ("/experiment", 14), ("/request/InfraCheckConfig", 16), ("/request_override/ExperimentConfig", 20)]
     assert compiled.warnings[0].message == (
         "the tuning job's training jobs run without TensorBoardOutputConfig, which the tuning API's training job definition "
         "lacks (plain training jobs still get it)"
