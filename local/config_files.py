@@ -2,7 +2,9 @@
 
 Everything comes from the CreateTrainingJob request the compiler renders, so a local run sees
 what a cloud job would: hyperparameters as the request's JSON strings, one inputdataconfig entry
-per channel, and the resource configuration of the first host of a cluster. Key names and their
+per channel the host receives, and the resource configuration of the first host of a cluster.
+In a heterogeneous cluster a channel with InstanceGroupNames reaches only the hosts of those
+groups, so the local host, which plays one group, gets only the channels of its group. Key names and their
 order follow what SageMaker writes (toolkit-contract.md §2 and §8).
 """
 
@@ -28,7 +30,7 @@ def input_data_config(request: dict[str, Any]) -> dict[str, dict[str, str]]:
     """One entry per channel, in request order, with the four keys SageMaker writes."""
     job_mode = request.get("AlgorithmSpecification", {}).get("TrainingInputMode", DEFAULT_INPUT_MODE)
     config: dict[str, dict[str, str]] = {}
-    for channel in request.get("InputDataConfig") or []:
+    for channel in delivered_channels(request):
         entry: dict[str, str] = {}
         if "ContentType" in channel:
             entry["ContentType"] = channel["ContentType"]
@@ -39,6 +41,31 @@ def input_data_config(request: dict[str, Any]) -> dict[str, dict[str, str]]:
         entry["RecordWrapperType"] = channel.get("RecordWrapperType", "None")
         config[channel["ChannelName"]] = entry
     return config
+
+
+def local_group_name(request: dict[str, Any]) -> str | None:
+    """The instance group the local host plays (resource_config's), or None in a homogeneous
+    cluster, where every host gets every channel."""
+    groups = request["ResourceConfig"].get("InstanceGroups")
+    return _local_group(request, groups)["InstanceGroupName"] if groups else None
+
+
+def _groups_of(channel: dict[str, Any]) -> list[str]:
+    """The channel's InstanceGroupNames; empty: every host (a file system has none)."""
+    return list(channel.get("DataSource", {}).get("S3DataSource", {}).get("InstanceGroupNames") or [])
+
+
+def delivered_channels(request: dict[str, Any]) -> list[dict[str, Any]]:
+    """The request's channels that SageMaker delivers to the local host, in request order."""
+    group = local_group_name(request)
+    channels = request.get("InputDataConfig") or []
+    return [c for c in channels if group is None or not _groups_of(c) or group in _groups_of(c)]
+
+
+def left_out_channels(request: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(name, InstanceGroupNames) of each channel that only other groups' hosts receive."""
+    delivered = {id(channel) for channel in delivered_channels(request)}
+    return [(c["ChannelName"], _groups_of(c)) for c in request.get("InputDataConfig") or [] if id(c) not in delivered]
 
 
 def resource_config(request: dict[str, Any]) -> dict[str, Any]:

@@ -215,7 +215,11 @@ def build_tree(base: Path, job: Job, request: dict[str, Any], shim: bytes, link_
     for directory in (tree.config_dir, tree.data_dir, tree.model_dir, tree.output_data_dir, tree.tool_dir):
         directory.mkdir(parents=True, exist_ok=True)
     write_config_files(tree, request)
+    # SageMaker gives a host only the channels of its instance group: none of the others' data.
+    left_out = {name for name, _ in config_files.left_out_channels(request)}
     for channel in job.inputs:
+        if channel.name in left_out:
+            continue
         target = tree.data_dir / channel.name
         if channel.local is None:
             target.mkdir()

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from sagemaker_byoc.compiler.output import write_artifacts
 from sagemaker_byoc.compiler.pipeline import Compiled, compile_job
 from sagemaker_byoc.local import docker, requires
+from sagemaker_byoc.local.config_files import CURRENT_HOST, left_out_channels, local_group_name
 from sagemaker_byoc.local.layout import (
     KEEP_RUNS,
     LOCAL_DIR,
@@ -243,8 +244,10 @@ def _check_inputs(compiled: Compiled, allow_missing: bool) -> None:
     of the job about other nodes (a missing local: path is a warning of the job, an error here)."""
     job = compiled.job
     problems = []
+    # A channel only other instance groups receive is never laid out here: it needs nothing.
+    left_out = {name for name, _ in left_out_channels(compiled.rendered.request.body)}
     if not allow_missing:
-        for channel in missing_channels(job):
+        for channel in (c for c in missing_channels(job) if c.name not in left_out):
             # A file system lives inside its VPC: nothing on this machine can fetch it.
             where = "" if channel.file_system is None else f" (its {channel.file_system.type} file system is reachable only inside its VPC)"
             problems.append(
@@ -254,13 +257,13 @@ def _check_inputs(compiled: Compiled, allow_missing: bool) -> None:
                     "add one (a directory beside job.yaml) or pass --allow-missing-channels",
                 )
             )
-    for channel, path in absent_channel_paths(job):
+    for channel, path in ((c, p) for c, p in absent_channel_paths(job) if c.name not in left_out):
         problems.append(
             job.source.diagnostic(
                 ("inputs", channel.name, "local"), f"channel {channel.name!r}: local path {path} does not exist"
             )
         )
-    for channel, problem in channel_problems(job):
+    for channel, problem in ((c, p) for c, p in channel_problems(job) if c.name not in left_out):
         problems.append(job.source.diagnostic(("inputs", channel.name, "local"), f"channel {channel.name!r}: {problem}"))
     for problem in code_tree_problems(job):
         problems.append(
@@ -320,7 +323,15 @@ def _notes(job: Job, request: dict[str, Any], options: LocalOptions, out: TextIO
     count = sum(group["InstanceCount"] for group in config.get("InstanceGroups") or [config])
     if count > 1:
         print(f"note: the job asks for {count} instances; a local run is the single host algo-1", file=out)
-    for channel in job.inputs:
+    left_out = left_out_channels(request)
+    for name, groups in left_out:
+        named = ", ".join(repr(group) for group in groups)
+        print(
+            f"note: channel {name!r} goes only to instance group{'s' if len(groups) > 1 else ''} {named} (its instance_groups); "
+            f"this run's host, {CURRENT_HOST}, plays group {local_group_name(request)!r}, so it gets no {name}, as in SageMaker",
+            file=out,
+        )
+    for channel in (c for c in job.inputs if c.name not in {name for name, _ in left_out}):
         mode = channel.mode or "File"
         if mode != "File":
             print(f"note: channel {channel.name!r} uses {mode} mode in SageMaker; locally its files are plain files", file=out)
