@@ -5,6 +5,10 @@ everything is written into a temporary directory beside it first, then moved int
 replaces only files the compiler wrote (the generated-code header says so, or for the requests
 their shape), never a user's file of the same name, and removes the artifacts it no longer
 renders (the tuning request after tuning: is removed), which `check` reports as stale.
+
+Two compiles may write one folder at once (make -j, two terminals): each file is replaced
+whole, and a compile that finds the folder made by the other after it looked replaces the
+files one by one, so both succeed and the folder holds one complete set.
 """
 
 from __future__ import annotations
@@ -53,12 +57,21 @@ def write_artifacts(artifacts: tuple[Artifact, ...], out_dir: Path) -> None:
             path.chmod(artifact.mode)
         if not out_dir.exists():
             staging.chmod(0o755)
-            os.replace(staging, out_dir)  # one rename: every file appears at once
-            return
+            try:
+                os.replace(staging, out_dir)  # one rename: every file appears at once
+                return
+            except OSError:
+                # Another compile (of this job, say, started at the same moment) made the folder
+                # between the check and the rename: rename(2) does not replace a folder that has
+                # files. Its files are ours, so replace them one by one as into any folder that
+                # exists, once that folder passes the checks it missed.
+                if not (out_dir.exists() or out_dir.is_symlink()):
+                    raise
+                _check_target(artifacts, out_dir)
         for artifact in artifacts:
             os.replace(staging / artifact.name, out_dir / artifact.name)
         for stale in no_longer_rendered(artifacts, out_dir):
-            stale.unlink()
+            stale.unlink(missing_ok=True)  # a compile running beside this one may have removed it
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

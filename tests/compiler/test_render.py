@@ -243,6 +243,82 @@ def test_staging_happens_beside_the_output_so_the_rename_is_atomic(tmp_path, mon
     assert list((tmp_path / "system-tmp").iterdir()) == []
 
 
+def _compile_in_step(job: Path, barrier, failures) -> None:
+    """A compile into a folder that does not exist yet, in a process of its own, held at its
+    first rename until the other process reaches its own: both have staged their artifacts and
+    found no output folder, the collision of two compiles started together, every time. A
+    barrier that breaks (a compile that renames nothing first) lets it go on: no timing decides."""
+    import threading
+
+    real_replace = os.replace
+    waited = []
+
+    def replace_in_step(src, dst):
+        if not waited:
+            waited.append(True)
+            try:
+                barrier.wait(timeout=30)
+            except threading.BrokenBarrierError:
+                pass
+        real_replace(src, dst)
+
+    output.os.replace = replace_in_step
+    try:
+        output.write_artifacts(compile_job(job).rendered.artifacts, job.parent / "generated")
+    except BaseException as error:  # reported to the test, whatever it is
+        failures.put(f"{type(error).__name__}: {error}")
+
+
+def _assert_complete_output(job: Path) -> None:
+    artifacts = compile_job(job).rendered.artifacts
+    out = job.parent / "generated"
+    assert sorted(p.name for p in out.iterdir()) == sorted(a.name for a in artifacts)
+    for artifact in artifacts:
+        assert (out / artifact.name).read_bytes() == artifact.content, artifact.name
+        assert (out / artifact.name).stat().st_mode & 0o777 == artifact.mode, artifact.name
+    assert sorted(p.name for p in job.parent.iterdir()) == ["code", "generated", "job.yaml"], "no staging left"
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_two_compiles_into_a_new_folder_both_succeed(tmp_path, round_):
+    """Two compiles of one job into a folder that did not exist: the second rename met the
+    first one's folder and failed with ENOTEMPTY. Both must succeed, leaving one complete output."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    job = make_job(tmp_path / "job", with_lines("hyperparameters: {round: %d}" % round_))
+    barrier, failures = context.Barrier(2), context.Queue()
+    processes = [context.Process(target=_compile_in_step, args=(job, barrier, failures)) for _ in range(2)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
+    reported = [failures.get(timeout=5) for _ in range(failures.qsize())] if not failures.empty() else []
+    assert reported == [] and [p.exitcode for p in processes] == [0, 0], reported
+    _assert_complete_output(job)
+
+
+def test_two_compile_commands_started_together_both_succeed(tmp_path):
+    """The same through the command line, as two users (or make -j) run it, several rounds."""
+    import subprocess
+    import sys
+
+    env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
+    for round_ in range(4):
+        job = make_job(tmp_path / f"job-{round_}")
+        started = [
+            subprocess.Popen([sys.executable, "-m", "sagemaker_byoc", "compile", str(job)], cwd=REPO, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        results = [(process.wait(timeout=120), process.stderr.read()) for process in started]
+        for process in started:
+            process.stdout.close()
+            process.stderr.close()
+        assert results == [(0, ""), (0, "")], results
+        _assert_complete_output(job)
+
+
 def test_compile_into_another_directory(tmp_path):
     job = make_job(tmp_path / "job")
     result = run_compiler("compile", job, "-o", tmp_path / "job" / "build" / "artifacts")
