@@ -4,7 +4,9 @@ The hash covers the Dockerfile's instructions, the shim, the requirements files 
 of source_dir (path, executable bit, content), so a change to any of them gives a new tag and
 an unchanged job keeps its tag. Python's bytecode caches are left out: running the code
 locally must not change the image's name; so are the compiler's output folder and run-local's
-runs when source_dir holds them. Only regular files count (a link, by the file it leads to):
+runs when source_dir holds them. What is left out is what the build context's ignore file
+leaves out (compiler/build_context.py), name for name, folder or file
+(spec/code_tree.py:ignored), so the hash covers exactly the code the image receives. Only regular files count (a link, by the file it leads to):
 spec/semantics.py refuses a code tree with anything else, and hashing never opens a pipe.
 """
 
@@ -15,7 +17,7 @@ import os
 import stat
 from pathlib import Path
 
-from sagemaker_byoc.spec.code_tree import IGNORED_DIRS, IGNORED_SUFFIXES, walk
+from sagemaker_byoc.spec.code_tree import ignored, walk
 
 CHUNK = 1 << 20
 
@@ -25,12 +27,10 @@ def code_files(root: Path, excluded: frozenset[Path] = frozenset()) -> list[Path
     excluded (absolute, resolved) are left out with everything under them."""
     found = []
     for directory, subdirs, files, _depth in walk(root):
-        subdirs[:] = sorted(
-            d for d in subdirs if d not in IGNORED_DIRS and Path(os.path.realpath(Path(directory, d))) not in excluded
-        )
+        subdirs[:] = sorted(d for d in subdirs if not ignored(d) and Path(os.path.realpath(Path(directory, d))) not in excluded)
         for name in sorted(files):
             path = Path(directory, name)
-            if not name.endswith(IGNORED_SUFFIXES) and _is_regular(path):
+            if not ignored(name) and _is_regular(path):
                 found.append(path)
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sagemaker_byoc.local import config_files
 from sagemaker_byoc.local.closed_copy import copy_closed_tree, tree_problems
 from sagemaker_byoc.local.paths import container_path
-from sagemaker_byoc.spec.code_tree import LOCAL_RUNS_DIR, MAX_DEPTH, walk
+from sagemaker_byoc.spec.code_tree import IGNORED_PATTERNS, LOCAL_RUNS_DIR, MAX_DEPTH, walk
 
 if TYPE_CHECKING:
     from sagemaker_byoc.spec.model import Channel, Job
@@ -234,7 +234,8 @@ def build_tree(base: Path, job: Job, request: dict[str, Any], shim: bytes, link_
 
 
 def code_skip(job: Job) -> Callable[[str, list[str]], set[str]]:
-    return _skipping(default_run_root(job), "__pycache__", "*.pyc")
+    # What the image leaves out of the code, a run leaves out too (.git, *.pyo, … as well).
+    return _skipping(default_run_root(job), *IGNORED_PATTERNS)
 
 
 def code_tree_problems(job: Job) -> list[str]:

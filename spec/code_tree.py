@@ -18,8 +18,20 @@ from pathlib import Path
 Skip = Callable[[str, list[str]], set[str]]
 
 # Never code, wherever they are in source_dir: left out of the image, its tag and a local run.
+# Each rule is a name, and holds for any entry so named, folder or file, with everything under
+# it: the build context's ignore patterns (compiler/build_context.py) cannot tell a folder from
+# a file, so the hash and a local run read them the same way (a folder x.pyc, a file .git).
 IGNORED_DIRS = frozenset({"__pycache__", ".git", ".ipynb_checkpoints"})
 IGNORED_SUFFIXES = (".pyc", ".pyo")
+
+
+def ignored(name: str) -> bool:
+    """Whether an entry of this name, file or folder, is never code."""
+    return name in IGNORED_DIRS or name.endswith(IGNORED_SUFFIXES)
+
+
+# The same rules as shutil.ignore_patterns reads them (a copy's filter matches any entry's name).
+IGNORED_PATTERNS = (*sorted(IGNORED_DIRS), *(f"*{suffix}" for suffix in IGNORED_SUFFIXES))
 # Folders beside job.yaml that the tool writes, so never code even when source_dir holds them:
 # the compiler's default output (compiler/pipeline.py) and run-local's runs (local/layout.py).
 DEFAULT_OUTPUT_DIR = "generated"

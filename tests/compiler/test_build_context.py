@@ -55,3 +55,24 @@ def test_the_list_excludes_everything_then_admits_what_is_copied():
 def test_a_header_with_a_line_break_stays_one_comment():
     text = render_dockerignore("from a\nb/job.yaml", [], "code")
     assert text.splitlines()[0] == "# from a\\x0ab/job.yaml"
+
+
+def test_an_ignored_name_is_left_out_of_the_hash_as_a_folder_or_a_file(tmp_path):
+    """The ignore file's patterns match a folder x.pyc (and all under it) and a file .git alike;
+    the hash once read both, so a change the image could never show gave a new tag.
+    tests/image/test_build_context.py checks the same against the real builder."""
+    from sagemaker_byoc.compiler.build_inputs import code_files
+    from sagemaker_byoc.compiler.pipeline import compile_job
+    from tests.compiler.jobs import make_job
+
+    job = make_job(tmp_path, files={
+        "code/x.pyc/data.txt": "a", "code/pkg/old.pyo/inner.py": "b", "code/.git": "gitdir: ../x\n",
+        "code/pkg/__pycache__": "c", "code/x.pycx/kept.txt": "d",
+    })
+    assert [p.relative_to(tmp_path / "code").as_posix() for p in code_files(tmp_path / "code")] == ["train.py", "x.pycx/kept.txt"]
+    before = compile_job(job).rendered.image_uri
+    for ignored in ("x.pyc/data.txt", "pkg/old.pyo/inner.py", ".git", "pkg/__pycache__"):
+        (tmp_path / "code" / ignored).write_text("changed")
+    assert compile_job(job).rendered.image_uri == before
+    (tmp_path / "code" / "x.pycx" / "kept.txt").write_text("changed")
+    assert compile_job(job).rendered.image_uri != before

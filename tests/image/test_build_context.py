@@ -82,3 +82,45 @@ def test_the_context_holds_only_what_the_dockerfile_copies(example: Path, tmp_pa
     assert f"{compiled.job.source_dir}/pkg/mod.py" in expected
     assert files_in_context(job_dir, f"byoc-context-probe/{example.name}:test") == expected
     assert 'COPY ["generated/train", ' in copied
+
+
+# Names the ignore rules match whatever the entry is: Docker's patterns cannot tell a folder from
+# a file, so a folder named like bytecode, or a file named like a cache folder (a worktree's
+# .git is a file), stays out of the image with all it holds.
+LOOKALIKES = {
+    "x.pyc/data.txt": "kept out with its folder",
+    "pkg/old.pyo/inner.py": "VALUE = 2\n",
+    "pkg/__pycache__": "a file named like the cache folder",
+    ".git": "gitdir: ../.git/worktrees/code\n",
+    ".ipynb_checkpoints": "a file",
+    "x.pycx/data.txt": "not bytecode: kept",
+    "__pycache__x": "kept",
+}
+
+
+def test_the_hash_covers_exactly_the_code_the_image_gets(tmp_path: Path):
+    """A folder named x.pyc was hashed but left out of the image: the tag then named a change
+    that no image could show. The context's code files are code_files' list, which the hash reads."""
+    job_dir = tmp_path / "job"
+    shutil.copytree(REPO / "examples" / "basic", job_dir, ignore=shutil.ignore_patterns(".local", "__pycache__", "generated"))
+    compiled = compile_job(job_dir / "job.yaml")
+    code_root = compiled.job.code_path
+    for relative, text in LOOKALIKES.items():
+        (code_root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (code_root / relative).write_text(text)
+    compiled = compile_job(job_dir / "job.yaml")
+    write_artifacts(compiled.rendered.artifacts, compiled.out_dir)
+    (compiled.out_dir / "Dockerfile").write_text(PROBE)
+
+    in_context = files_in_context(job_dir, "byoc-context-probe/lookalikes:test")
+    code_prefix = code_root.relative_to(job_dir).as_posix() + "/"
+    hashed = {path.relative_to(code_root).as_posix() for path in code_files(code_root)}
+    assert {path.removeprefix(code_prefix) for path in in_context if path.startswith(code_prefix)} == hashed
+    assert {"x.pycx/data.txt", "__pycache__x"} <= hashed and not hashed & {"x.pyc/data.txt", "pkg/__pycache__", ".git"}
+    # What the image leaves out cannot move the tag; what it keeps does.
+    before = compiled.rendered.image_uri
+    (code_root / "x.pyc" / "data.txt").write_text("changed")
+    (code_root / ".git").write_text("gitdir: elsewhere\n")
+    assert compile_job(job_dir / "job.yaml").rendered.image_uri == before
+    (code_root / "x.pycx" / "data.txt").write_text("changed")
+    assert compile_job(job_dir / "job.yaml").rendered.image_uri != before
