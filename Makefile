@@ -86,6 +86,10 @@ bench: $(VENV)/.runtime oracle ## Benchmark: compile and --help against a bare i
 bench-compile: $(VENV)/.runtime ## Benchmark: compile one example, 100 jobs in one invocation, refuse an alias bomb
 	$(PY) -m tests.bench.compile
 
+.PHONY: contract
+contract: $(VENV)/.runtime ## Rewrite the shim's copy of the contract (init_contract in shim/train) from spec/contract.py
+	$(PY) -m sagemaker_byoc.compiler.shim_contract
+
 .PHONY: constraints
 constraints: $(VENV)/.dev ## Regenerate schemas/*.constraints.json from the installed botocore and awscli models
 	$(PY) -m sagemaker_byoc.aws.service_model

@@ -17,7 +17,7 @@ from pathlib import Path
 from sagemaker_byoc.aws.request_rules import check_request, check_tuning_request, member_name
 from sagemaker_byoc.compiler.render import Draft, Rendered, draft, render
 from sagemaker_byoc.compiler.request import HatchRefusal
-from sagemaker_byoc.spec import Diagnostic, Job, SpecError
+from sagemaker_byoc.spec import Diagnostic, Job, SpecError, contract
 from sagemaker_byoc.spec.code_tree import DEFAULT_OUTPUT_DIR
 from sagemaker_byoc.spec.loader import check_document
 from sagemaker_byoc.spec.modeline import stale_schema
@@ -115,8 +115,14 @@ def _violations(drafted: Draft, findings: list[Diagnostic]) -> list[Diagnostic]:
     reported = {d.pointer for d in findings if d.severity == "error"}
     # A refused entry is not in the request, so nothing below reports it again.
     refusals = [_hatch_refusal(job, refusal) for refusal in drafted.request.hatch_refusals]
-    violations = [job.source.diagnostic(drafted.request.origin(v.path), v.message) for v in check_request(drafted.request.body)]
+    request = drafted.request
+    violations = [job.source.diagnostic(request.origin(v.path), v.message) for v in check_request(request.body)]
     violations = refusals + [d for d in violations if d.pointer not in reported]
+    # What train would refuse, wherever in job.yaml it came from; after the API's rules, which
+    # say it in the API's terms first (a name too long, say).
+    reported |= {d.pointer for d in violations}
+    breaches = contract.training_breaches(request.body, lambda path: _derived(request.origin(path)))
+    violations += _once([job.source.diagnostic(request.origin(b.path), b.message, key=b.key, severity=b.severity) for b in breaches], reported)
     tuning = drafted.tuning_request
     if tuning is not None:
         # The training job definition repeats the training request: a node reported there
@@ -125,8 +131,27 @@ def _violations(drafted: Draft, findings: list[Diagnostic]) -> list[Diagnostic]:
         tuning_violations = (
             job.source.diagnostic(tuning.origin(v.path), f"in the tuning request: {v.message}") for v in check_tuning_request(tuning.body)
         )
-        violations += [d for d in tuning_violations if d.pointer not in reported]
+        violations += _once(list(tuning_violations), reported)
+        reported |= {d.pointer for d in violations}
+        breaches = contract.tuning_breaches(tuning.body, lambda path: _derived(tuning.origin(path)))
+        violations += _once([job.source.diagnostic(tuning.origin(b.path), b.message, key=b.key, severity=b.severity) for b in breaches], reported)
     return violations
+
+
+def _derived(origin: tuple[str | int, ...]) -> bool:
+    """Set by the compiler from a key other than the value's own: the distribution's
+    hyperparameters, which carry the toolkit's reserved names on purpose."""
+    return origin[:1] == ("distribution",)
+
+
+def _once(found: list[Diagnostic], reported: set[str]) -> list[Diagnostic]:
+    """The findings at nodes not reported yet, each node once."""
+    kept: list[Diagnostic] = []
+    for diagnostic in found:
+        if diagnostic.pointer not in reported:
+            reported.add(diagnostic.pointer)
+            kept.append(diagnostic)
+    return kept
 
 
 def _section(pointer: str) -> str:

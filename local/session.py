@@ -73,12 +73,17 @@ class LocalOptions:
     verbose: bool = False  # the shim's whole banner, the environment included
     keep_runs: int | None = KEEP_RUNS  # earlier runs kept in the job's .local/; None: all
     stop_grace_s: float = KILL_AFTER_TERM_S  # after SIGTERM, how long until SIGKILL
+    # What SageMaker itself adds to a tuning trial's hyperparameters (_tuning_objective_metric),
+    # written as the service writes it: after every check, since no job.yaml may set it.
+    service_hyperparameters: dict[str, str] = field(default_factory=dict)
 
 
 def run_local(options: LocalOptions, out: TextIO | None = None) -> int:
     out = out if out is not None else sys.stdout
     compiled = compile_job(options.job_path, _artifact_dir(options), options.overrides)
     job, request = compiled.job, compiled.rendered.request.body
+    if options.service_hyperparameters:
+        request.setdefault("HyperParameters", {}).update(options.service_hyperparameters)
     _check_inputs(compiled, options.allow_missing_channels)
     _print_warnings(compiled)
     skipped = _missing_requirements(job, options)

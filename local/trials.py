@@ -74,9 +74,9 @@ def _run_trials(job: Job, tuning: Tuning, objective: Metric, root: Path, options
         print(f"--- trial {number} of {count}: {describe(values)} ---", file=out, flush=True)
         workdir = root / f"trial-{number}"
         overrides = [Override(name, value, f"{name}={json.dumps(value)}") for name, value in values.items()]
-        # The service adds this key of its own: new to job.yaml by design.
-        overrides.append(Override(SERVICE_OBJECTIVE_KEY, tuning.objective_metric, f"{SERVICE_OBJECTIVE_KEY}={tuning.objective_metric}", new=True))
-        exit_code = run_local(replace(options, overrides=[*options.overrides, *overrides], workdir=workdir), out)
+        # The service adds this key of its own, as it is, beside the checked hyperparameters.
+        service = {SERVICE_OBJECTIVE_KEY: tuning.objective_metric}
+        exit_code = run_local(replace(options, overrides=[*options.overrides, *overrides], workdir=workdir, service_hyperparameters=service), out)
         trials.append(Trial(number, values, exit_code, objective_value(objective, workdir)))
     return report(trials, tuning, out)
 

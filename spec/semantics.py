@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 
 from sagemaker_byoc.aws.regions import botocore_version, closest_region, known_regions
 from sagemaker_byoc.aws.tuning_definition import DEFINITION_MEMBERS
-from sagemaker_byoc.spec import secrets
+from sagemaker_byoc.spec import contract, secrets
 from sagemaker_byoc.spec.code_tree import DEFAULT_OUTPUT_DIR, IGNORED_DIRS, IGNORED_SUFFIXES, LOCAL_RUNS_DIR, tree_problems
 from sagemaker_byoc.spec.diagnostics import Diagnostic
 from sagemaker_byoc.spec.distribution_hyperparameters import DISTRIBUTION_HYPERPARAMETERS
@@ -82,6 +82,13 @@ def image_matches_instance(job: Job) -> Iterator[Diagnostic]:
                 break
 
 
+def entry_point_runs(job: Job) -> Iterator[Diagnostic]:
+    """train accepts the entry point's name (spec/contract.py: the rule is the toolkit's)."""
+    problem = contract.entry_point_problem(job.entry_point)
+    if problem:
+        yield job.source.diagnostic(("entry_point",), f"entry_point {job.entry_point!r}: {problem}")
+
+
 def files_exist(job: Job) -> Iterator[Diagnostic]:
     """source_dir, entry_point and requirements exist and stay inside their roots, with `..`
     and symbolic links resolved (the build context holds the job's directory alone), and the
@@ -93,6 +100,8 @@ def files_exist(job: Job) -> Iterator[Diagnostic]:
         yield src.diagnostic(("source_dir",), f"source_dir {job.source_dir!r} must stay inside the job's directory (links resolved)")
     elif not code.is_dir():
         yield src.diagnostic(source_dir_at, f"source directory {code} does not exist")
+    elif contract.entry_point_problem(job.entry_point):
+        pass  # entry_point_runs says why
     elif _escapes(job.entry_point) or not _inside(code / job.entry_point, code):
         yield src.diagnostic(("entry_point",), f"entry_point {job.entry_point!r} must be a path inside source_dir (links resolved)")
     elif not (code / job.entry_point).is_file():
@@ -115,7 +124,9 @@ def names_fit_the_artifacts(job: Job) -> Iterator[Diagnostic]:
     """Paths that reach the Dockerfile can be written there with their meaning intact: no line
     break in an ENV value, no glob character where COPY reads a pattern (text/escape.py
     holds the rules, so the check and the rendering cannot disagree)."""
-    values = [(("entry_point",), job.entry_point, escape.dockerfile_value)]
+    values = []
+    if contract.entry_point_problem(job.entry_point) is None:  # else entry_point_runs says why
+        values.append((("entry_point",), job.entry_point, escape.dockerfile_value))
     if job.source_dir not in (".", ""):
         values.append((("source_dir",), job.source_dir, escape.dockerfile_copy))
     if job.image.requirements is not None:
@@ -164,32 +175,6 @@ def hyperparameters_fit(job: Job) -> Iterator[Diagnostic]:
                 ("hyperparameters", name),
                 f"hyperparameter {name!r} is {len(encoded)} characters once JSON-encoded; SageMaker allows {HYPERPARAMETER_VALUE_MAX}",
             )
-
-
-def values_hold_no_nul(job: Job) -> Iterator[Diagnostic]:
-    """train refuses a NUL (U+0000) anywhere in the hyperparameters (shim/train: no environment
-    variable or argument can hold one, and the toolkit crashes on it): a static value, a key or
-    string nested in one, or a value a categorical range may pass to a trial."""
-    for name, value in job.hyperparameters.items():
-        if _holds_nul(value):
-            yield job.source.diagnostic(("hyperparameters", name), f"hyperparameter {name!r} holds {NUL_CHARACTER}")
-    for parameter in job.tuning.ranges if job.tuning is not None else ():
-        for index, value in enumerate(parameter.values or ()):
-            if _holds_nul(value):
-                yield job.source.diagnostic(("tuning", "ranges", parameter.name, "values", index), f"a value of range {parameter.name!r} holds {NUL_CHARACTER}")
-
-
-NUL_CHARACTER = "a NUL character (U+0000), which no environment variable or argument can carry: train would refuse the job"
-
-
-def _holds_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\0" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(item) for item in value)
-    return False
 
 
 def metric_regexes_compile(job: Job) -> Iterator[Diagnostic]:
@@ -450,12 +435,12 @@ RULES: tuple[Rule, ...] = (
     spot_needs_max_wait,
     cuda_only_with_cuda_base,
     image_matches_instance,
+    entry_point_runs,
     files_exist,
     names_fit_the_artifacts,
     no_secrets,
     allowed_secrets_are_keys,
     hyperparameters_fit,
-    values_hold_no_nul,
     metric_regexes_compile,
     metric_names_unique,
     environment_is_literal,

@@ -20,13 +20,12 @@ from sagemaker_byoc.spec.model import Job, Tuning
 MAX_TUNED = 30  # ParameterRanges: "the sum of the number of hyperparameters for all the ranges"
 MAX_HYPERPARAMETERS = 100  # static + tuned, the service's own included
 SERVICE_HYPERPARAMETERS = ("_tuning_objective_metric",)  # added by the service to every job
-RESERVED_PREFIX = "sagemaker_"  # the toolkit's and the SDK's own names
 
 
 def tuning_diagnostics(job: Job) -> Iterator[Diagnostic]:
     if job.tuning is None:
         return
-    for rule in (_objective_is_a_metric, _bounds, _names, _counts, _strategy, _parallelism):
+    for rule in (_objective_is_a_metric, _bounds, _counts, _strategy, _parallelism):
         yield from rule(job, job.tuning)
 
 
@@ -75,16 +74,6 @@ def _bounds(job: Job, tuning: Tuning) -> Iterator[Diagnostic]:
                 yield job.source.diagnostic(
                     (*at, "scaling"), f"{r.name}: ReverseLogarithmic scaling needs the range within 0 <= x < 1 (here {r.min} to {r.max})"
                 )
-
-
-def _names(job: Job, tuning: Tuning) -> Iterator[Diagnostic]:
-    for r in tuning.ranges:
-        if r.name.startswith(RESERVED_PREFIX) or r.name in SERVICE_HYPERPARAMETERS:
-            yield job.source.diagnostic(
-                ("tuning", "ranges", r.name),
-                f"{r.name!r} is reserved for SageMaker and the training toolkit and cannot be tuned",
-                key=True,
-            )
 
 
 def _counts(job: Job, tuning: Tuning) -> Iterator[Diagnostic]:

@@ -136,8 +136,8 @@ def test_a_bad_key_is_reported_at_the_key(tmp_path):
     assert errors == [
         f"{job}:11:15: error: key '1BAD' is not valid: expected a variable name: letters, digits and _, not starting with a digit"
         " (at /environment/1BAD)",
-        f"{job}:12:19: error: key 'a=b' is not valid: expected a name without = (the environment variable SM_HP_<NAME> could"
-        " not hold it) (at /hyperparameters/a=b)",
+        f"{job}:12:19: error: hyperparameter 'a=b': a name holding '=' cannot be an environment variable (SM_HP_…): train"
+        " would refuse the job (at /hyperparameters/a=b)",
         f"{job}:13:10: error: key 'bad/name' is not valid: expected a channel name: letters, digits, . - _, 1 to 64 characters, neither . nor .. (each channel is a folder)"
         " (at /inputs/bad~1name)",
     ]

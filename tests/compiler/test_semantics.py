@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sagemaker_byoc.compiler.pipeline import compile_job
 from sagemaker_byoc.spec import SpecError, load_job
 from tests.compiler.jobs import MINIMAL, make_job, run_compiler, with_lines
 
@@ -84,7 +85,7 @@ def test_entry_point_must_exist(tmp_path):
 
 def test_entry_point_must_stay_inside_source_dir(tmp_path):
     errors, _ = findings(tmp_path, MINIMAL.replace("entry_point: train.py", "entry_point: ../job.yaml"))
-    assert errors == ["8:14: entry_point '../job.yaml' must be a path inside source_dir (links resolved)"]
+    assert errors == ["8:14: entry_point '../job.yaml': the entry point must be a path inside source_dir, without '.' or '..' segments"]
 
 
 def test_source_dir_must_exist(tmp_path):
@@ -163,7 +164,7 @@ def test_a_nul_in_a_hyperparameter_is_refused_at_its_line(tmp_path):
         'tuning: {objective: {metric: "val:loss", type: Minimize}, max_jobs: 2, ranges: {opt: {values: [sgd, "ad\\0am"]}}}',
     ))
     with pytest.raises(SpecError) as caught:
-        load_job(job)
+        compile_job(job)
     found = [(d.pointer, d.message) for d in caught.value.errors]
     assert [pointer for pointer, _ in found] == ["/hyperparameters/plain", "/hyperparameters/nested", "/tuning/ranges/opt/values/1"]
     assert all("NUL character (U+0000)" in message and "train would refuse" in message for _, message in found)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import shutil
@@ -40,6 +41,9 @@ def test_trials_draw_inside_the_ranges_and_report_the_best(tmp_path):
         log = (run / ".run" / "log.txt").read_text()
         assert f"validation_loss={match[5]}" in log
         assert log.count("train_loss=") == epochs
+        # The service's own key, written as the service writes it (not JSON-encoded).
+        written = json.loads((run / "input" / "config" / "hyperparameters.json").read_text())
+        assert written["_tuning_objective_metric"] == "validation:loss"
         objectives.append((objective, number))
     best = min(objectives)
     assert re.search(rf"^best: trial {best[1]}, validation:loss {re.escape(trials[best[1] - 1][5])}: ", result.stdout, re.M)

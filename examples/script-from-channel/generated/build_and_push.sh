@@ -15,7 +15,7 @@ image="$registry/$repository:$tag"
 # The image also gets a tag naming its build inputs (a hash of the Dockerfile, the shim, the
 # requirements and the code): submit refuses an image under $tag that lacks the current one,
 # which is how an explicit tag left on old code shows up.
-inputs_tag=inputs-2d66a98762a592262398f8ddd471582256993a4d1f1d9879845c4e79a6de6a3b
+inputs_tag=inputs-e131a471ba362bf210318e752bfbaf2d2dd27e9fc9a88c32f3a94c81ddeaaa9e
 inputs_image="$registry/$repository:$inputs_tag"
 
 say() {

@@ -15,7 +15,7 @@ image="$registry/$repository:$tag"
 # The image also gets a tag naming its build inputs (a hash of the Dockerfile, the shim, the
 # requirements and the code): submit refuses an image under $tag that lacks the current one,
 # which is how an explicit tag left on old code shows up.
-inputs_tag=inputs-57b548ff959a28707de1bd843530c6682df771dd2f1f98f175769736f63433cf
+inputs_tag=inputs-0edb8e3c0f306a6a3f61a90b7a34d71ea77ba30e11c5b6595ea803421f9a6a5d
 inputs_image="$registry/$repository:$inputs_tag"
 
 say() {
