@@ -96,6 +96,7 @@ def with_stand_ins(job: Job, root: Path) -> Job:
         "TRAIN_SSHD": "sshd",
         "TRAIN_MPI_DONE_DIR": str(root),
         "TRAIN_MPI_ENVIRONMENT_FILE": str(root / "environment"),
+        "TRAIN_MPI_USER_ENVIRONMENT_FILE": str(root / "ssh" / "environment"),
     }
     return job
 
@@ -193,6 +194,72 @@ def test_worker_serves_ssh_and_ends_with_the_master_status(shim: Path, tmp_path:
     assert outcome.exit_code == 0 and outcome.success, outcome.describe()
     assert not (tmp_path / "mpirun.json").exists()
     assert "SM_CURRENT_HOST=algo-2\n" in (tmp_path / "environment").read_text()
+
+
+@pytest.mark.parametrize("shell", shell_params())
+def test_worker_gives_sshd_every_host_variable_and_pam_env_what_it_reads_intact(shell: Shell, shim: Path, tmp_path: Path) -> None:
+    """pam_env would cut SM_TRAINING_ENV at the '#': it goes to the login user's
+    ~/.ssh/environment (home from passwd, not $HOME) only, which sshd reads for the names given
+    to PermitUserEnvironment; SM_CURRENT_HOST goes to /etc/environment too, as the toolkit's."""
+    require_shell(shell)
+    job = with_stand_ins(Job(hyperparameters={**MPI, "color": '"#ff0000"'}, resourceconfig=two_hosts("algo-2")), tmp_path)
+    del job.env["TRAIN_MPI_USER_ENVIRONMENT_FILE"]
+    home = tmp_path / "passwd home"
+    home.mkdir()
+    job.fake_commands["getent"] = f"echo 'someone:x:0:0:Some One,,,:{home}:/bin/sh'\n"
+    job.fake_commands["sshd"] = (
+        f'printf "%s\\n" "$@" >{tmp_path}/sshd.args\n'
+        f"echo 0 >{tmp_path}/done.tmp && mv {tmp_path}/done.tmp {tmp_path}/done.algo-1\nexec sleep 600\n"
+    )
+    outcome = harness.run_shim(job, tmp_path / "tree", shell=shell)
+    assert outcome.exit_code == 0 and outcome.success, outcome.describe()
+    lines = (home / ".ssh" / "environment").read_text().splitlines()
+    given = dict(line.split("=", 1) for line in lines)
+    assert set(given) == HOST_SPECIFIC
+    assert given["SM_CURRENT_HOST"] == "algo-2"
+    assert json.loads(given["SM_TRAINING_ENV"])["hyperparameters"]["color"] == "#ff0000"
+    assert (home / ".ssh").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "sshd.args").read_text().split("\n")[:3] == ["-D", "-o", "PermitUserEnvironment=" + ",".join(given)]
+    pam = (tmp_path / "environment").read_text().splitlines()
+    assert "SM_CURRENT_HOST=algo-2" in pam and not [line for line in pam if line.startswith("SM_TRAINING_ENV=")]
+    assert set(pam) < set(lines)
+
+
+def worker_environment_files(root: Path, hyperparameters: dict, awk: Awk = DEFAULT_AWK) -> tuple[list[str], list[str]]:
+    """The lines a worker gives ~/.ssh/environment and /etc/environment."""
+    job = with_stand_ins(Job(hyperparameters={**MPI, **hyperparameters}, resourceconfig=two_hosts("algo-2")), root)
+    # The master ends at once; its done file appears whole (mv), as ssh's echo is not seen half-written.
+    job.fake_commands["sshd"] = f"echo 0 >{root}/done.tmp && mv {root}/done.tmp {root}/done.algo-1\nexec sleep 600\n"
+    outcome = harness.run_shim(job, root / "tree", awk=awk)
+    assert outcome.exit_code == 0 and outcome.success, outcome.describe()
+    return (root / "ssh" / "environment").read_text().splitlines(), (root / "environment").read_text().splitlines()
+
+
+@pytest.mark.parametrize("awk", awk_params())
+def test_pam_env_gets_a_line_that_fits_its_8192_byte_buffer(awk: Awk, shim: Path, tmp_path: Path) -> None:
+    """Linux-PAM before 1.6 reads /etc/environment with fgets into 8192 bytes: a line of 8191
+    bytes with its newline is read, one more byte ends the file there. sshd reads either."""
+    require_awk(awk)
+
+    def training_env_lines(pad: int, root: Path) -> tuple[int, bool]:
+        user, pam = worker_environment_files(root, {"pad": json.dumps("p" * pad)}, awk)
+        line = next(line for line in user if line.startswith("SM_TRAINING_ENV="))
+        return len(line) + 1, line in pam
+
+    length, _ = training_env_lines(100, tmp_path / "a")  # paths of one length: only the pad differs
+    fits = 100 + 8191 - length
+    assert training_env_lines(fits, tmp_path / "b") == (8191, True)
+    assert training_env_lines(fits + 1, tmp_path / "c") == (8192, False)
+
+
+def test_worker_refuses_a_host_variable_no_file_of_sshd_can_hold(shim: Path, tmp_path: Path) -> None:
+    """A newline ends a line of ~/.ssh/environment: only a malformed resourceconfig.json has one."""
+    resourceconfig = {**two_hosts("algo-2"), "current_group_name": "home\ngrown"}
+    resourceconfig["instance_groups"][0]["instance_group_name"] = "home\ngrown"
+    job = with_stand_ins(Job(hyperparameters=MPI, resourceconfig=resourceconfig), tmp_path)
+    outcome = harness.run_shim(job, tmp_path / "tree")
+    assert outcome.exit_code == 1 and outcome.failure is not None, outcome.describe()
+    assert "SM_CURRENT_INSTANCE_GROUP holds a newline, which sshd cannot give the MPI ranks of this host" in outcome.failure
 
 
 def test_worker_reports_a_failed_master(shim: Path, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ set -eu
 region=us-west-2
 account=123456789012
 repository=byoc/cuda-detector
-tag=2a1040bef75c
+tag=141675211382
 registry="$account.dkr.ecr.$region.amazonaws.com"
 image="$registry/$repository:$tag"
 

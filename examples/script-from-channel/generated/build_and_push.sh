@@ -15,7 +15,7 @@ image="$registry/$repository:$tag"
 # The image also gets a tag naming its build inputs (a hash of the Dockerfile, the shim, the
 # requirements and the code): submit refuses an image under $tag that lacks the current one,
 # which is how an explicit tag left on old code shows up.
-inputs_tag=inputs-e131a471ba362bf210318e752bfbaf2d2dd27e9fc9a88c32f3a94c81ddeaaa9e
+inputs_tag=inputs-507ad1236ca8128a4aa59bda7e01556c3c466bda6fd0b3655edd3de2d2e30d6d
 inputs_image="$registry/$repository:$inputs_tag"
 
 say() {

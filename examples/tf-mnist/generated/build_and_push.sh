@@ -15,7 +15,7 @@ image="$registry/$repository:$tag"
 # The image also gets a tag naming its build inputs (a hash of the Dockerfile, the shim, the
 # requirements and the code): submit refuses an image under $tag that lacks the current one,
 # which is how an explicit tag left on old code shows up.
-inputs_tag=inputs-0edb8e3c0f306a6a3f61a90b7a34d71ea77ba30e11c5b6595ea803421f9a6a5d
+inputs_tag=inputs-bea63838365c2af77550613da8beacd70c9868eba30cee66d6ad96b4d5b20671
 inputs_image="$registry/$repository:$inputs_tag"
 
 say() {
