@@ -73,8 +73,9 @@ class LocalOptions:
     verbose: bool = False  # the shim's whole banner, the environment included
     keep_runs: int | None = KEEP_RUNS  # earlier runs kept in the job's .local/; None: all
     stop_grace_s: float = KILL_AFTER_TERM_S  # after SIGTERM, how long until SIGKILL
-    # What SageMaker itself adds to a tuning trial's hyperparameters (_tuning_objective_metric),
-    # written as the service writes it: after every check, since no job.yaml may set it.
+    # What SageMaker itself puts into a tuning trial's hyperparameters (the tuned values and
+    # _tuning_objective_metric), as the service writes them, over the checked request: the
+    # tuning request's checks cover them (local/trials.py).
     service_hyperparameters: dict[str, str] = field(default_factory=dict)
 
 

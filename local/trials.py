@@ -23,7 +23,6 @@ from sagemaker_byoc.local.layout import LayoutError, claim_run, new_run_dir
 from sagemaker_byoc.local.metrics import extract
 from sagemaker_byoc.local.session import EXIT_FAILED, EXIT_SUCCEEDED, LocalOptions, LocalRunError, prune_earlier_runs, run_local
 from sagemaker_byoc.spec.model import Job, Metric, ParameterRange, Tuning
-from sagemaker_byoc.spec.overrides import Override
 
 SERVICE_OBJECTIVE_KEY = "_tuning_objective_metric"
 
@@ -73,10 +72,12 @@ def _run_trials(job: Job, tuning: Tuning, objective: Metric, root: Path, options
         values = {r.name: draw(r, chooser) for r in tuning.ranges}
         print(f"--- trial {number} of {count}: {describe(values)} ---", file=out, flush=True)
         workdir = root / f"trial-{number}"
-        overrides = [Override(name, value, f"{name}={json.dumps(value)}") for name, value in values.items()]
-        # The service adds this key of its own, as it is, beside the checked hyperparameters.
-        service = {SERVICE_OBJECTIVE_KEY: tuning.objective_metric}
-        exit_code = run_local(replace(options, overrides=[*options.overrides, *overrides], workdir=workdir, service_hyperparameters=service), out)
+        # The service puts each tuned value over the static hyperparameters of the same name
+        # (job.yaml's or the escape hatch's), JSON-encoded as the tuning request lists them, and
+        # adds a key of its own, as it is.
+        service = {name: json.dumps(value) for name, value in values.items()}
+        service[SERVICE_OBJECTIVE_KEY] = tuning.objective_metric
+        exit_code = run_local(replace(options, workdir=workdir, service_hyperparameters=service), out)
         trials.append(Trial(number, values, exit_code, objective_value(objective, workdir)))
     return report(trials, tuning, out)
 

@@ -53,6 +53,8 @@ OWNED = {
     "sagemaker_program": "entry_point sets the program",
     "default_user_module_name": "the toolkit drops it",
     "_tuning_objective_metric": "SageMaker sets it in each tuning trial",
+    # The toolkit uploads /opt/ml/output/intermediate there while the job runs; train does not.
+    "sagemaker_s3_output": "train does not upload /opt/ml/output/intermediate while the job runs, as the toolkit does there; checkpoints: keeps files in S3",
     **dict.fromkeys(
         (
             *DISTRIBUTION_HYPERPARAMETERS,
@@ -245,7 +247,6 @@ SETTINGS: dict[str, Callable[[Any], str | None]] = {
     "sagemaker_job_name": _job_name,
     "sagemaker_region": _region,
     "sagemaker_enable_cloudwatch_metrics": lambda value: None,
-    "sagemaker_s3_output": lambda value: None,
     "sagemaker_mpi_num_processes": _process_count,
 }
 

@@ -148,16 +148,30 @@ def _explain_alternatives(error: ValidationError, source: Source) -> Iterator[Di
     branches: dict[int, list[ValidationError]] = {}
     for sub in error.context or []:
         branches.setdefault(sub.relative_schema_path[0], []).append(sub)
-    same_type = [errs for errs in branches.values() if not any(e.validator == "type" and not e.relative_path for e in errs)]
+    same_type = {i: errs for i, errs in branches.items() if not any(e.validator == "type" and not e.relative_path for e in errs)}
+    if len(same_type) > 1 and isinstance(error.instance, dict):
+        # Mappings of two shapes ({min, max} or {values}): the branch whose required keys the
+        # mapping has is the one meant.
+        def keys_present(index: int) -> int:
+            return sum(key in error.instance for key in error.validator_value[index].get("required", ()))
+
+        meant = max(same_type, key=keys_present)
+        if keys_present(meant) > 0 and [keys_present(i) for i in same_type].count(keys_present(meant)) == 1:
+            same_type = {meant: same_type[meant]}
     if len(same_type) == 1:
-        for sub in same_type[0]:
+        for sub in next(iter(same_type.values())):
             yield from _explain(sub, source)
         return
     expected = " or ".join(_branch_description(s) for s in error.validator_value)
-    yield source.diagnostic(tuple(error.absolute_path), f"expected {expected}, got {_describe(error.instance)}")
+    got = _describe(error.instance)
+    if isinstance(error.instance, dict):
+        got = f"one with {', '.join(map(str, error.instance))}" if error.instance else "an empty mapping"
+    yield source.diagnostic(tuple(error.absolute_path), f"expected {expected}, got {got}")
 
 
 def _branch_description(schema: dict) -> str:
+    if schema.get("type") == "object" and schema.get("required"):
+        return "a mapping with " + " and ".join(schema["required"])
     if "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[-1]
         return {"s3_uri": "an s3:// URI", "duration": "a duration (seconds, or 90s/30m/2h/1d)"}.get(name, name)
@@ -277,5 +291,23 @@ def _describe(value: Any) -> str:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, str):
+        value = _concealed(value)
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# A URL's user information (`https://user:password@`, `https://TOKEN@`): a user name alone is
+# often the token (private package indexes). After a `://`, up to the next `/`, so linear.
+_USERINFO = re.compile(r"(?<=://)[^\s/?#@]*@")
+
+
+def _concealed(text: str) -> str:
+    """The value as a message may show it: a refused value is often a credential in the wrong
+    place, and messages go to terminals and CI logs. A URL's user information becomes `…@`; a
+    value with a credential's shape (spec/secrets.py) is not shown at all."""
+    from sagemaker_byoc.spec import secrets
+
+    text = _USERINFO.sub("…@", text)
+    what = secrets.shape_of(text)
+    return f"<a value holding {what}>" if what else text

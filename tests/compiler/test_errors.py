@@ -185,3 +185,18 @@ def test_the_terminal_escaper_keeps_text_and_tabs_and_escapes_what_a_terminal_ac
 
     assert escape.terminal("loss: ([0-9.]+)\tC:\\\\path é 名") == "loss: ([0-9.]+)\tC:\\\\path é 名"
     assert escape.terminal("a\nb\rc\x1bd\x7fe\x85f\u2028g\u202eh\u2066i") == "a\\x0ab\\x0dc\\x1bd\\x7fe\\x85f\\u2028g\\u202eh\\u2066i"
+
+
+def test_a_range_of_either_shape_is_explained_by_the_keys_it_has(tmp_path):
+    """A tuning range is {min, max} or {values}: the keys given say which one was meant."""
+    job = make_job(tmp_path, with_lines(
+        "metrics: [{name: loss, regex: 'l=([0-9]+)'}]",
+        "tuning: {objective: {metric: loss, type: Minimize}, max_jobs: 2, ranges: {a: {values: [[1]]}, b: {min: 1}, c: {}, d: {min: 1, values: [1]}}}",
+    ))  # fmt: skip
+    errors = [line.split(": error: ", 1)[1] for line in errors_of(run_compiler("validate", job))]
+    assert errors == [
+        "expected a string or a number or a boolean, got a list (at /tuning/ranges/a/values/0)",
+        "b: missing required key 'max' (at /tuning/ranges/b)",
+        "expected a mapping with min and max or a mapping with values, got an empty mapping (at /tuning/ranges/c)",
+        "expected a mapping with min and max or a mapping with values, got one with min, values (at /tuning/ranges/d)",
+    ]
