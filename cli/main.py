@@ -139,7 +139,7 @@ def explain_command(args: argparse.Namespace) -> int:
 
     compiled = _compile(args)
     job = compiled.job
-    for line in explain(compiled.rendered.request, job.source, args.job):
+    for line in explain(compiled.rendered.request, job.source, args.job, job):
         print(line)
     return EXIT_OK
 

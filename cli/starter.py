@@ -116,7 +116,15 @@ def job_yaml(name: str, variant: Variant) -> str:
             "  pip: [torch==2.4.1]       # pin every package: the image tag hashes this list\n"
         )
     elif variant.torch:
-        image = "image:\n  base: cpu\n  python: \"3.11\"\n  pip: [torch==2.4.1]       # pin every package: the image tag hashes this list\n"
+        # PyPI's torch is the CUDA build, gigabytes that a CPU instance never uses; the +cpu build
+        # is only on PyTorch's own index, so pinning it also keeps pip from taking PyPI's.
+        image = (
+            "image:\n"
+            "  base: cpu\n"
+            '  python: "3.11"\n'
+            "  pip: [torch==2.4.1+cpu]   # pin every package: the image tag hashes this list\n"
+            "  extra_index_urls: [https://download.pytorch.org/whl/cpu]   # PyTorch's CPU builds (PyPI's torch is the CUDA one)\n"
+        )
     else:
         image = (
             "image:\n"

@@ -11,7 +11,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from sagemaker_byoc.compiler.base_images import base_login_registry, choose_base
 from sagemaker_byoc.compiler.request import Request, RequestPath, SpecPath
+from sagemaker_byoc.spec.model import Job
 from sagemaker_byoc.spec.source import Source
 
 # Keys written bare in a field's path; any other key is written as a JSON string in brackets.
@@ -22,11 +24,41 @@ VALUE_WIDTH = 72
 COLUMN = 64
 
 
-def explain(request: Request, source: Source, job_name: str) -> list[str]:
-    """One line per leaf of the request, in the request's order."""
-    rows = [(_request_path(path), _shown(value), _provenance(request, source, path, job_name)) for path, value in _leaves(request.body)]
+# The field whose line says what the image is built from.
+TRAINING_IMAGE = ("AlgorithmSpecification", "TrainingImage")
+
+
+def explain(request: Request, source: Source, job_name: str, job: Job | None = None) -> list[str]:
+    """One line per leaf of the request, in the request's order; with the job, the image's line
+    also says how a base image of its own is pulled and what SageMaker runs on it."""
+    notes = {TRAINING_IMAGE: _base_image_note(job, source, job_name)} if job is not None else {}
+    rows = []
+    for path, value in _leaves(request.body):
+        where = _provenance(request, source, path, job_name)
+        if notes.get(path):
+            where = f"{where}; {notes[path]}"
+        rows.append((_request_path(path), _shown(value), where))
     width = min(COLUMN, max(len(f"{field} = {value}") for field, value, _ in rows))
     return [f"{f'{field} = {value}':<{width}}  # {where}" for field, value, where in rows]
+
+
+def _base_image_note(job: Job, source: Source, job_name: str) -> str | None:
+    """image.base_image: where it is pulled from, and that SageMaker still runs the shim on it."""
+    if job.image.base_image is None:
+        return None
+    line, _ = source.position(("image", "base_image"))
+    parts = [f"built FROM {job_name}:{line} image.base_image"]
+    registry = base_login_registry(job)
+    if registry is not None:
+        parts.append(
+            f"build_and_push.sh logs in to {registry.host} (Region {registry.region}) before the build, besides the job's own registry"
+        )
+    if choose_base(job.image).own:
+        parts.append(
+            "SageMaker runs train, the shim: the image resets the base's entrypoint and puts the shim's folder first on PATH, "
+            "so a launcher the base brings (a Deep Learning Container's sagemaker-training train) stays installed, unused"
+        )
+    return "; ".join(parts)
 
 
 def _leaves(node: Any, path: RequestPath = ()) -> Iterator[tuple[RequestPath, Any]]:

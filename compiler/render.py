@@ -16,7 +16,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 
 from sagemaker_byoc.compiler import mpi_image
-from sagemaker_byoc.compiler.base_images import choose_base
+from sagemaker_byoc.compiler.base_images import base_login_registry, choose_base
 from sagemaker_byoc.compiler.build_context import render_dockerignore
 from sagemaker_byoc.compiler.build_inputs import build_hash
 from sagemaker_byoc.compiler.python_builds import BUILDS
@@ -103,7 +103,13 @@ def render(draft: Draft) -> Rendered:
     ]
     dockerfile = _templates().get_template("Dockerfile.j2").render(**context, labels=labels)
     script = _templates().get_template("build_and_push.sh.j2").render(
-        header=header, job=job, tag=draft.tag, inputs_tag=draft.inputs_tag, context=_relative(job_dir, out_dir)
+        header=header,
+        job=job,
+        tag=draft.tag,
+        inputs_tag=draft.inputs_tag,
+        context=_relative(job_dir, out_dir),
+        digest=draft.digest,
+        base_registry=base_login_registry(job),
     )
     copied = [context[key] for key in ("requirements", "code_requirements", "shim") if context[key]]
     excluded = _not_code(job_dir, out_dir)
@@ -143,7 +149,8 @@ def _dockerfile_context(job: Job, job_dir: Path, out_dir: Path, header: str) -> 
         "apt_packages": apt,
         "mpi": mpi_image.needs_mpi(job),
         "pip_packages": pip,
-        "pip_command": ["python3", "-m", "pip", "install", "--no-cache-dir", *pip],
+        "pip_command": ["python3", "-m", "pip", "install", "--no-cache-dir", *_index_options(job), *pip],
+        "index_options": _index_options(job),
         "requirements": _relative(job_dir / job.image.requirements, job_dir) if job.image.requirements else None,
         "code_requirements": _relative(code_requirements.resolve(), job_dir) if code_requirements.is_file() else None,
         "entry_point": job.entry_point,
@@ -151,6 +158,18 @@ def _dockerfile_context(job: Job, job_dir: Path, out_dir: Path, header: str) -> 
         "source_dir": _relative((job_dir / job.source_dir).resolve(), job_dir),
         "source_dir_contents": _relative((job_dir / job.source_dir).resolve(), job_dir) + "/",
     }
+
+
+def _index_options(job: Job) -> list[str]:
+    """pip's options for job.yaml's package indexes, given to each pip install on its command
+    line rather than as PIP_INDEX_URL/PIP_EXTRA_INDEX_URL: they hold for that one command and
+    stay out of the image's environment, the JSON-form RUN of image.pip (which no shell reads)
+    takes them as words, the build log shows them, and they win over a pip.conf or PIP_*
+    variable that the base image may carry."""
+    options = ["--index-url", job.image.pip_index_url] if job.image.pip_index_url else []
+    for url in job.image.extra_index_urls:
+        options += ["--extra-index-url", url]
+    return options
 
 
 def _requirement_files(job: Job) -> list[Path]:

@@ -134,6 +134,8 @@ def _image(image: dict[str, Any]) -> Image:
         repository=image["repository"],
         tag=image.get("tag"),
         base_image=image.get("base_image"),
+        pip_index_url=image.get("pip_index_url"),
+        extra_index_urls=tuple(image.get("extra_index_urls", ())),
     )
 
 

@@ -25,6 +25,8 @@ class Image:
     repository: str
     tag: str | None  # None: the compiler derives one from the build inputs
     base_image: str | None  # an explicit FROM that replaces the chosen base
+    pip_index_url: str | None = None  # pip's --index-url for every pip install of the image; None: PyPI
+    extra_index_urls: tuple[str, ...] = ()  # pip's --extra-index-url, in order
 
 
 @dataclass(frozen=True)

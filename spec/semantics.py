@@ -13,6 +13,7 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
+from sagemaker_byoc.aws.ecr import looks_like_ecr, registry_of
 from sagemaker_byoc.aws.regions import botocore_version, closest_region, known_regions
 from sagemaker_byoc.aws.tuning_definition import DEFINITION_MEMBERS
 from sagemaker_byoc.spec import contract, secrets
@@ -382,6 +383,21 @@ def region_is_known(job: Job) -> Iterator[Diagnostic]:
         )
 
 
+def base_image_registry_can_be_logged_in_to(job: Job) -> Iterator[Diagnostic]:
+    """build_and_push.sh logs in to the ECR registry of a base it can name (aws/ecr.py): a host
+    that looks like ECR but is no registry host it knows gets no login, and the build's pull
+    would fail for want of one."""
+    base = job.image.base_image
+    if base is not None and looks_like_ecr(base) and registry_of(base) is None:
+        yield job.source.diagnostic(
+            ("image", "base_image"),
+            "the base image's host looks like ECR, but is no registry named <account>.dkr.ecr.<region>.amazonaws.com "
+            "(.amazonaws.com.cn in China): build_and_push.sh cannot log in to it; check the host, or log in to it yourself "
+            "(aws ecr get-login-password | docker login) before running build_and_push.sh",
+            severity="warning",
+        )
+
+
 def image_tag_is_not_moving(job: Job) -> Iterator[Diagnostic]:
     if job.image.tag == "latest":
         yield job.source.diagnostic(
@@ -455,6 +471,7 @@ RULES: tuple[Rule, ...] = (
     tuning_diagnostics,
     region_is_known,
     image_tag_is_not_moving,
+    base_image_registry_can_be_logged_in_to,
     hyperparameters_are_not_quoted_numbers,
     channel_local_paths_exist,
 )

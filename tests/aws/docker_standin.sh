@@ -10,6 +10,8 @@
 #   images          "REFERENCE BUILD-ID" for every tag of every build; each build is a new image,
 #                   as docker builds with timestamps are, so re-pushing a tag really replaces it
 # $STANDIN_FAIL names a subcommand (login, build, push) that fails, to test error handling.
+# A build whose Dockerfile starts FROM a private ECR registry fails unless that registry was
+# logged in to, as docker's pull would.
 set -eu
 
 say() {
@@ -98,7 +100,20 @@ build() {
 	[ "$platform" = linux/amd64 ] || err "build: expected --platform linux/amd64, got '$platform'"
 	[ -d "$context" ] || err "build: context '$context' is not a directory"
 	[ -n "$tags" ] || err "build: no --tag"
-	[ -f "${file:-$context/Dockerfile}" ] || err "build: no Dockerfile at '${file:-$context/Dockerfile}'"
+	dockerfile=${file:-$context/Dockerfile}
+	[ -f "$dockerfile" ] || err "build: no Dockerfile at '$dockerfile'"
+	# docker pulls each FROM image: from a private ECR registry only after a login to it, as the
+	# real one does. References hold no spaces: the list splits safely.
+	bases=$(awk 'toupper($1) == "FROM" { for (i = 2; i <= NF; i++) if ($i !~ /^--/) { print $i; break } }' "$dockerfile") ||
+		return
+	for base in $bases; do
+		case ${base%%/*} in
+		*.dkr.ecr*.amazonaws.com*)
+			grep -qxF "${base%%/*}" "$STANDIN_DIR/logins" 2>/dev/null ||
+				err "build: pull access denied for $base: not logged in to ${base%%/*}"
+			;;
+		esac
+	done
 	maybe_fail build
 	build_id=$(printf '%s %s\n' "$number" "$tags" | sha256sum) || return
 	for tag in $tags; do

@@ -90,6 +90,16 @@ def pushed_tags(ecr, repository: str) -> list[str]:
     return sorted(tag for image in images for tag in image.get("imageTags", []))
 
 
+def base_registry(job_dir: Path) -> str | None:
+    """The ECR registry of the job's image.base_image, read here without the compiler's rule:
+    the host before the first /, when it is <account>.dkr.ecr.<region>.amazonaws.com."""
+    from sagemaker_byoc.spec import load_job
+
+    base = load_job(job_dir / "job.yaml")[0].image.base_image or ""
+    host = base.split("/", 1)[0] if "/" in base else ""
+    return host if ".dkr.ecr." in host and host.endswith(".amazonaws.com") else None
+
+
 def test_every_example_has_a_generated_script():
     assert SCRIPTS, "no examples/*/generated/build_and_push.sh: run make regen"
 
@@ -110,10 +120,17 @@ def test_script_pushes_the_requests_image_and_runs_again(script, docker, aws_cli
     assert first.returncode == 0, first.stderr
     assert first.stdout == f"{image}\n", "stdout must be the image URI alone"
     assert f"creating ECR repository {repository}" in first.stderr
-    login, build, *pushes = docker.calls()
-    assert login == ["login", "--username", "AWS", "--password-stdin", registry]
+    # The job's registry, and the base image's when it is another ECR registry (a DLC): its host
+    # names the account and the Region of its token.
+    base = base_registry(job_dir)
+    logins = [registry] + ([base] if base and base != registry else [])
+    *login_calls, build = docker.calls()[: len(logins) + 1]
+    pushes = docker.calls()[len(logins) + 1 :]
+    assert login_calls == [["login", "--username", "AWS", "--password-stdin", each] for each in logins]
     # Exactly the password, on stdin; docker would strip one trailing newline, nothing more.
-    assert docker.stdin_of_call(0).removesuffix("\n") == login_password(aws_cli, aws_env, job_region(script))
+    for index, each in enumerate(logins):
+        region = each.split(".")[3]
+        assert docker.stdin_of_call(index).removesuffix("\n") == login_password(aws_cli, aws_env, region)
     # Paths compared resolved: the script names them through `pwd`, which keeps symlinks.
     assert build[:4] == ["build", "--platform", "linux/amd64", "--file"]
     assert Path(build[4]).resolve() == script.parent.resolve() / "Dockerfile"
@@ -131,7 +148,7 @@ def test_script_pushes_the_requests_image_and_runs_again(script, docker, aws_cli
     assert second.returncode == 0, second.stderr
     assert second.stdout == f"{image}\n"
     assert "creating ECR repository" not in second.stderr
-    assert docker.commands() == (["login", "build"] + ["push"] * len(tags)) * 2
+    assert docker.commands() == (["login"] * len(logins) + ["build"] + ["push"] * len(tags)) * 2
     assert docker.calls()[-len(tags):] == [["push", each] for each in images]
 
 
@@ -223,3 +240,131 @@ def test_the_docker_standin_passes_the_shell_linters(linter):
     require_tool(tool is not None, f"{linter[0]} not installed (requirements-dev.txt installs it into .venv)")
     result = subprocess.run([tool, *linter[1:], str(STANDIN)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- a base image in another ECR registry (an AWS Deep Learning Container) --------------------
+
+# us-east-1's DLCs are in 763104351884; ap-east-1's in 871362719292: the account and the Region of
+# the second login come from the base's host, not from the job.
+DLC_HONG_KONG = "871362719292.dkr.ecr.ap-east-1.amazonaws.com/pytorch-training:2.5.1-cpu-py311-ubuntu22.04-sagemaker"
+JOB_REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+
+
+def compiled_script(job_dir: Path, base_image: str | None = None) -> Path:
+    """build_and_push.sh of a small job in us-east-1, compiled into job_dir/generated."""
+    from tests.compiler.jobs import MINIMAL, make_job, run_compiler
+
+    text = MINIMAL.replace("  repository: demo/train", f"  repository: demo/train\n  base_image: {base_image}") if base_image else MINIMAL
+    result = run_compiler("compile", make_job(job_dir, text))
+    assert result.returncode == 0, result.stderr
+    return job_dir / "generated" / "build_and_push.sh"
+
+
+def record_aws(docker: Docker, aws_cli: Path) -> Path:
+    """An `aws` first on PATH that records its arguments, one call a line, and runs the real CLI."""
+    record = docker.bin_dir.parent / "aws-calls"
+    (docker.bin_dir / "aws").write_text(f'#!/bin/sh\nprintf \'%s\\n\' "$*" >>"{record}"\nexec "{aws_cli}" "$@"\n')
+    (docker.bin_dir / "aws").chmod(0o755)
+    return record
+
+
+def test_a_dlc_base_is_pulled_after_a_login_to_its_own_registry(docker, aws_cli, aws_env, fresh_moto, tmp_path):
+    script = compiled_script(tmp_path / "job", DLC_HONG_KONG)
+    aws_calls = record_aws(docker, aws_cli)
+
+    result = run_script(script, docker, aws_env, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    # The job's registry for the push, then the base's for the pull, both before the build; the
+    # stand-in's build refuses a FROM in a registry it was not logged in to.
+    assert docker.commands() == ["login", "login", "build", "push"]
+    assert (docker.state / "logins").read_text().splitlines() == [JOB_REGISTRY, "871362719292.dkr.ecr.ap-east-1.amazonaws.com"]
+    assert docker.calls()[1] == ["login", "--username", "AWS", "--password-stdin", "871362719292.dkr.ecr.ap-east-1.amazonaws.com"]
+    assert docker.stdin_of_call(1).removesuffix("\n") == login_password(aws_cli, aws_env, "ap-east-1")
+    logins = [line for line in aws_calls.read_text().splitlines() if line.startswith("ecr get-login-password")]
+    assert logins == ["ecr get-login-password --region us-east-1", "ecr get-login-password --region ap-east-1"]
+
+
+@pytest.mark.parametrize("base_image", [None, "ghcr.io/org/trainer:1.0", "public.ecr.aws/docker/library/python:3.11-slim",
+                                        f"{JOB_REGISTRY}/team/base:1"])
+def test_a_base_outside_ecr_or_in_the_jobs_own_registry_gets_no_second_login(base_image, docker, aws_cli, aws_env, fresh_moto, tmp_path):
+    script = compiled_script(tmp_path / "job", base_image)
+
+    result = run_script(script, docker, aws_env, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert docker.commands() == ["login", "build", "push"]
+    assert (docker.state / "logins").read_text().splitlines() == [JOB_REGISTRY]
+
+
+def test_the_docker_standin_refuses_to_pull_from_ecr_without_a_login(docker, tmp_path):
+    """What proves the second login above: the stand-in's build pulls as docker does."""
+    context = tmp_path / "context"
+    context.mkdir()
+    (context / "Dockerfile").write_text(f"FROM --platform=linux/amd64 {DLC_HONG_KONG}\n")
+    env = {"PATH": f"{docker.bin_dir}{os.pathsep}{os.environ['PATH']}", "STANDIN_DIR": str(docker.state)}
+    build = [str(docker.bin_dir / "docker"), "build", "--platform", "linux/amd64", "--tag", "t:1", str(context)]
+    refused = subprocess.run(build, env=env, capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0
+    assert "pull access denied" in refused.stderr and "871362719292.dkr.ecr.ap-east-1.amazonaws.com" in refused.stderr
+    login = [str(docker.bin_dir / "docker"), "login", "--username", "AWS", "--password-stdin", "871362719292.dkr.ecr.ap-east-1.amazonaws.com"]
+    assert subprocess.run(login, env=env, input="token", capture_output=True, text=True, timeout=60).returncode == 0
+    assert subprocess.run(build, env=env, capture_output=True, text=True, timeout=60).returncode == 0
+
+
+# --- the script finds its own folder, however it is started -----------------------------------
+
+
+def test_a_script_that_bash_finds_on_path_builds_its_own_folder_not_the_current_one(docker, aws_env, fresh_moto, tmp_path):
+    """`bash build_and_push.sh`, the script not in the current directory: bash looks it up on
+    PATH and sets $0 to the bare name. A Dockerfile in the current directory is not the job's."""
+    script = compiled_script(tmp_path / "job")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "Dockerfile").write_text("FROM decoy\n")
+    env = {**aws_env, "PATH": f"{docker.bin_dir}{os.pathsep}{script.parent}{os.pathsep}{aws_env['PATH']}", "STANDIN_DIR": str(docker.state)}
+
+    result = subprocess.run(["bash", script.name], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=180)
+
+    assert result.returncode == 0, result.stderr
+    build = next(call for call in docker.calls() if call[0] == "build")
+    assert Path(build[4]).resolve() == script.parent.resolve() / "Dockerfile"
+    assert Path(build[-1]).resolve() == (tmp_path / "job").resolve()
+
+
+def shells_that_source() -> list[object]:
+    from tests.shim.harness import SHELLS
+
+    argvs = [shell.argv for shell in SHELLS] + [("bash",), ("zsh",)]  # and as interactive users have them
+    return [pytest.param(argv, id=" ".join(argv)) for argv in argvs]
+
+
+@pytest.mark.parametrize("argv", shells_that_source())
+def test_a_sourced_script_refuses_and_leaves_the_shell_as_it_was(argv, docker, aws_env, fresh_moto, tmp_path):
+    """Sourced, $0 names the shell: the script cannot know its folder, so it would build whatever
+    Dockerfile the current directory holds. It says so and returns, before set -eu or a function
+    reaches the shell that sourced it, which goes on running."""
+    require_tool(shutil.which(argv[0]) is not None, f"{argv[0]} not installed (.ci/apt-packages lists it)")
+    script = compiled_script(tmp_path / "job")
+    (tmp_path / "Dockerfile").write_text("FROM decoy\n")
+    env = {**aws_env, "PATH": f"{docker.bin_dir}{os.pathsep}{aws_env['PATH']}", "STANDIN_DIR": str(docker.state), "LC_ALL": "C.UTF-8"}
+    probe = (
+        '. "$1"; echo "status $?"; '
+        'case $- in *e*) echo "errexit set" ;; esac; case $- in *u*) echo "nounset set" ;; esac; '
+        'command -v ensure_repository >/dev/null 2>&1 && echo "functions defined"; echo "still running"'
+    )
+    result = subprocess.run([*argv, "-c", probe, "sh", str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+
+    assert result.stdout.splitlines() == ["status 2", "still running"], result.stdout + result.stderr
+    assert "build_and_push: error: run this script as a file (sh path/to/build_and_push.sh), not sourced" in result.stderr
+    assert not docker.state.exists(), "docker was called"
+
+
+def test_a_script_read_from_standard_input_refuses(docker, aws_env, fresh_moto, tmp_path):
+    script = compiled_script(tmp_path / "job")
+    env = {**aws_env, "PATH": f"{docker.bin_dir}{os.pathsep}{aws_env['PATH']}", "STANDIN_DIR": str(docker.state)}
+    with script.open("rb") as stdin:
+        result = subprocess.run(["sh"], stdin=stdin, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "build_and_push: error: run this script as a file" in result.stderr
+    assert not docker.state.exists()

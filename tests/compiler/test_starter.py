@@ -169,3 +169,20 @@ def test_the_next_commands_can_be_pasted_into_a_shell(tmp_path):
     assert commands == [f"sagemaker-byoc {verb} '{folder / 'job.yaml'}'" for verb in ("run-local", "compile")]
     listed = subprocess.run(["sh", "-c", commands[0].replace("sagemaker-byoc run-local", "ls")], cwd=tmp_path, capture_output=True, text=True)
     assert listed.returncode == 0 and not (tmp_path / "CANARY").exists()
+
+
+@pytest.mark.parametrize(("options", "cpu_index"), [(["--distributed"], True), (["--distributed", "--tuning"], True),
+                                                    (["--gpu"], False), (["--gpu", "--distributed"], False), ([], False)])
+def test_a_cpu_torch_starter_installs_torch_from_pytorchs_cpu_index(tmp_path, options, cpu_index):
+    """PyPI's torch is the CUDA build, gigabytes a CPU instance never uses: a CPU image takes the
+    +cpu build, which only PyTorch's index has; a CUDA image keeps PyPI's."""
+    folder = tmp_path / "job"
+    assert run_compiler("init", folder, *options, cwd=tmp_path).returncode == 0
+    assert run_compiler("compile", folder / "job.yaml", cwd=tmp_path).returncode == 0
+    dockerfile = (folder / "generated" / "Dockerfile").read_text()
+    pip_run = next((line for line in dockerfile.splitlines() if line.startswith('RUN ["python3", "-m", "pip", "install"')), "")
+    if cpu_index:
+        assert pip_run == ('RUN ["python3", "-m", "pip", "install", "--no-cache-dir", "--extra-index-url", '
+                           '"https://download.pytorch.org/whl/cpu", "torch==2.4.1+cpu"]')
+    else:
+        assert "download.pytorch.org" not in dockerfile and "+cpu" not in dockerfile

@@ -3,7 +3,48 @@
 # Builds the training image of job tuning-example and pushes it to Amazon ECR.
 # Region and account come from job.yaml, never from the CLI's configuration, so the repository,
 # the login and the push always go to the registry that create_training_job.json names.
-# Run it from anywhere; it prints the pushed image URI on stdout.
+# Run it as a file from anywhere (sh path/to/build_and_push.sh); it prints the pushed image URI on
+# stdout.
+
+# The script's own file, whose folder holds the Dockerfile and leads to the build context: never
+# the current directory. Run as a file, $0 is its path, or a bare name that the shell found in the
+# current directory or, as bash does, on PATH. Sourced (. or source), $0 names the shell or the
+# script that sourced it, whose text lacks the line below (zsh names the sourced file, but says
+# that it is sourcing). Such a run is refused here, before it changes the shell (set -eu, the
+# functions; exit would end it), and so is a script read from standard input.
+# sagemaker-byoc build_and_push.sh of the build inputs sha256:b62fc1822c81f68cd9ac79114b50bbbe2a127416dc9f8aac950f894a51154006
+build_and_push_self=
+case $0 in
+*/*) build_and_push_self=$0 ;;
+*)
+	if [ -f "$0" ]; then
+		build_and_push_self=./$0
+	else
+		build_and_push_path=${PATH-}:
+		while [ -n "$build_and_push_path" ]; do
+			build_and_push_dir=${build_and_push_path%%:*}
+			build_and_push_path=${build_and_push_path#*:}
+			if [ -f "${build_and_push_dir:-.}/$0" ]; then
+				build_and_push_self=${build_and_push_dir:-.}/$0
+				break
+			fi
+		done
+	fi
+	;;
+esac
+case ${ZSH_EVAL_CONTEXT-} in
+*file) build_and_push_self= ;;
+esac
+if [ -z "$build_and_push_self" ] ||
+	! grep -qxF '# sagemaker-byoc build_and_push.sh of the build inputs sha256:b62fc1822c81f68cd9ac79114b50bbbe2a127416dc9f8aac950f894a51154006' "$build_and_push_self" 2>/dev/null; then
+	printf '%s\n' "build_and_push: error: run this script as a file (sh path/to/build_and_push.sh), not sourced with . or source nor read from standard input: it builds the Dockerfile beside its own file" >&2
+	unset build_and_push_self build_and_push_path build_and_push_dir
+	# Sourced, return leaves the shell that sourced it running. Not sourced, return ends the script
+	# in most shells; bash refuses it and goes on to exit.
+	return 2 2>/dev/null
+	# shellcheck disable=SC2317 # reached in bash
+	exit 2
+fi
 set -eu
 
 region=us-east-1
@@ -90,20 +131,18 @@ absolute_dir() {
 	absolute=${absolute%?x}
 }
 
+# Logs docker in to the ECR registry $2 with a token that get-login-password gives in its Region, $1.
 login() {
-	password=$(aws ecr get-login-password --region "$region") ||
-		err "step 'get login password' failed"
-	printf '%s' "$password" | docker login --username AWS --password-stdin "$registry" >/dev/null ||
-		err "step 'docker login' failed"
+	password=$(aws ecr get-login-password --region "$1") ||
+		err "step 'get login password' failed ($2)"
+	printf '%s' "$password" | docker login --username AWS --password-stdin "$2" >/dev/null ||
+		err "step 'docker login' failed ($2)"
 }
 
 main() {
 	need_cmd aws
 	need_cmd docker
-	case $0 in
-	*/*) absolute_dir "${0%/*}" || err "cannot find the script's directory" ;;
-	*) absolute_dir . || err "cannot find the script's directory" ;;
-	esac
+	absolute_dir "${build_and_push_self%/*}" || err "cannot find the script's directory"
 	here=$absolute
 	absolute_dir "$here"/.. || err "cannot find the build context"
 	context=$absolute
@@ -114,7 +153,7 @@ main() {
 		printf '%s\n' "$image"
 		return 0
 	fi
-	login
+	login "$region" "$registry"
 	say "building $image"
 	# docker's own output goes to stderr, so that stdout is the image URI alone.
 	docker build --platform linux/amd64 --file "$here/Dockerfile" --tag "$image" "$context" >&2 ||
