@@ -188,7 +188,8 @@ def test_custom_option_replaces_the_default_of_the_same_name(shim: Path, tmp_pat
 
 def test_worker_serves_ssh_and_ends_with_the_master_status(shim: Path, tmp_path: Path) -> None:
     job = with_stand_ins(Job(hyperparameters=MPI, resourceconfig=two_hosts("algo-2")), tmp_path)
-    job.fake_commands["sshd"] = f"echo 0 >{tmp_path}/done.algo-1\nexec sleep 600\n"  # the master ends at once
+    # The master ends at once, and writes its done file as the shim does: whole (mv).
+    job.fake_commands["sshd"] = f"echo 0 >{tmp_path}/done.new && mv {tmp_path}/done.new {tmp_path}/done.algo-1\nexec sleep 600\n"
     (tmp_path / "done.algo-1").write_text("3\n")  # an earlier run's
     outcome = harness.run_shim(job, tmp_path / "tree")
     assert outcome.exit_code == 0 and outcome.success, outcome.describe()
@@ -264,7 +265,7 @@ def test_worker_refuses_a_host_variable_no_file_of_sshd_can_hold(shim: Path, tmp
 
 def test_worker_reports_a_failed_master(shim: Path, tmp_path: Path) -> None:
     job = with_stand_ins(Job(hyperparameters=MPI, resourceconfig=two_hosts("algo-2")), tmp_path)
-    job.fake_commands["sshd"] = f"echo 7 >{tmp_path}/done.algo-1\nexec sleep 600\n"
+    job.fake_commands["sshd"] = f"echo 7 >{tmp_path}/done.new && mv {tmp_path}/done.new {tmp_path}/done.algo-1\nexec sleep 600\n"
     outcome = harness.run_shim(job, tmp_path / "tree")
     assert outcome.exit_code == 7 and not outcome.success
     assert "mpirun on the MPI master algo-1 failed with status 7" in outcome.failure
@@ -285,7 +286,8 @@ def test_master_tells_every_worker_the_status(shim: Path, tmp_path: Path) -> Non
     outcome = harness.run_shim(job, tmp_path / "tree")
     assert outcome.exit_code == 5 and not outcome.success
     assert "rank 1 raised ValueError" in outcome.failure
-    assert f"algo-2 echo 5 >{tmp_path}/done.algo-1" in (tmp_path / "ssh.log").read_text()
+    # Whole, so that the worker never reads it half-written.
+    assert f"algo-2 echo 5 >{tmp_path}/done.algo-1.new && mv {tmp_path}/done.algo-1.new {tmp_path}/done.algo-1" in (tmp_path / "ssh.log").read_text()
 
 
 HOSTILE = st.lists(
