@@ -233,8 +233,8 @@ def _as_job_yaml_says(request: dict[str, Any], document: dict[str, Any], dump: d
         sent[name] = json.dumps(value["values"][0])  # the trial's value
     expected_args: list[str] = []
     for name in sorted(sent):
-        if contract.is_reserved(name):
-            continue  # a setting of train's, or the distribution's: never an argument
+        if name in contract.SETTINGS or (contract.is_reserved(name) and name not in contract.OWNED):
+            continue  # a setting of train's, or a name the compiler warned about: never an argument
         value = toolkit.decode(sent[name])
         assert dump["env"][f"SM_HP_{name.upper()}"] == toolkit.env_value(value), name
         expected_args += [f"--{name}" if len(name) > 1 else f"-{name}", toolkit.arg_value(value)]
