@@ -13,6 +13,7 @@ beyond ALIAS_EXPANSION_LIMIT nodes, and nesting deeper than DOCUMENT_DEPTH.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from ruamel.yaml.events import (
     SequenceStartEvent,
 )
 
-from sagemaker_byoc.spec import yaml_core
+from sagemaker_byoc.spec import yaml_core, yaml_errors
 from sagemaker_byoc.spec.diagnostics import Diagnostic, SpecError, pointer_of
 
 Path_ = tuple[str | int, ...]
@@ -39,6 +40,7 @@ Path_ = tuple[str | int, ...]
 # (shim/train, MAX_DEPTH); in job.yaml such a value sits inside two more mappings, the
 # document and `hyperparameters`.
 SHIM_DEPTH = 100
+YAML_VERSION = (1, 2)  # the only version read: core schema, JSON-compatible (yaml_core.py)
 DOCUMENT_DEPTH = SHIM_DEPTH + 2
 # Nodes that aliases may add to the document once expanded: plenty for reusing a block of
 # settings, and a few milliseconds of work at most (a "billion laughs" document stops here).
@@ -100,9 +102,15 @@ def parse_yaml(text: str, source: Source | None = None, max_depth: int = DOCUMEN
         root = _compose(text, max_depth)
         return _Builder(source or Source(path=Path(), data=None)).value(root, ()) if root is not None else None
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise YamlError(where, f"YAML syntax: {exc.problem or exc.context or 'invalid YAML'}") from None
+        context = (exc.context_mark.line + 1, exc.context_mark.column + 1) if exc.context_mark else None
+        problem = (exc.problem_mark.line + 1, exc.problem_mark.column + 1) if exc.problem_mark else context or (1, 1)
+        where, message = yaml_errors.explained(exc.context, context, exc.problem or exc.context or "invalid YAML", problem)
+        raise YamlError(where, f"YAML syntax: {message}") from None
+    except AssertionError:
+        # ruamel.yaml asserts on a %YAML directive other than 1.1 or 1.2, before any event.
+        if not re.search(r"^%YAML", text, re.M):
+            raise
+        raise YamlError((1, 1), f"job.yaml is YAML {YAML_VERSION[0]}.{YAML_VERSION[1]}: remove the %YAML directive") from None
     except ReaderError as exc:
         # A character YAML does not allow anywhere, comments included: at its position, in one line.
         before = text[: exc.position]
@@ -144,6 +152,9 @@ def _compose(text: str, max_depth: int) -> _Node | None:
     documents = 0
     for event in yaml.parse(text):
         if isinstance(event, DocumentStartEvent):
+            if event.version is not None and tuple(event.version) != YAML_VERSION:
+                # %YAML 1.1 would ask for its other booleans and numbers, which are not read here.
+                raise YamlError(_mark(event), f"job.yaml is YAML {YAML_VERSION[0]}.{YAML_VERSION[1]}: remove the %YAML directive")
             documents += 1
             if documents > 1:
                 raise YamlError(_mark(event), "one document only: remove the second '---' and what follows")

@@ -68,8 +68,8 @@ def test_yaml_syntax_error_has_its_position(tmp_path):
     result = run_compiler("validate", job)
     assert result.returncode == 2
     errors = errors_of(result)
-    assert len(errors) == 1 and ": error: YAML syntax:" in errors[0]
-    assert errors[0].startswith(f"{job}:12:")
+    # Where the mapping was opened, not where the file ended.
+    assert errors == [f"{job}:11:7: error: YAML syntax: the mapping opened with '{{' here is never closed: add '}}'"]
 
 
 def test_duplicate_key_is_an_error(tmp_path):

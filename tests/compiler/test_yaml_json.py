@@ -204,3 +204,31 @@ def test_any_text_is_refused_with_a_position_or_read_as_plain_json(tmp_path, tex
         return
     encoded = json.dumps(data, allow_nan=False)  # only JSON's types, no NaN or infinity
     assert json.loads(encoded) == data
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("version: 1\nname: [a\n", "2:7: YAML syntax: the list opened with '[' here is never closed: add ']'"),
+        ("a: {b: 1\n", "1:4: YAML syntax: the mapping opened with '{' here is never closed: add '}'"),
+        ("a: [1, {b: 2} 3]\n", "1:15: YAML syntax: in the list opened with '[' on line 1, a ',' or ']' is missing before this"),
+        ("version: 1\n  name: x\n", "2:7: YAML syntax: a ': ' here would start a mapping where none can start"),
+        ("a: b: c\n", "1:5: YAML syntax: a ': ' here would start a mapping where none can start"),
+        ('version: 1\nname: "x\n', "2:7: YAML syntax: the quoted string that starts here is never closed: add the closing quote"),
+        ("a:\n\t- b\n", "2:1: YAML syntax: a tab: YAML indents with spaces only"),
+        ("a: @x\n", "1:4: YAML syntax: @ cannot start a plain value in YAML: quote the value"),
+        ("a: 1\nb\nc: 2\n", "2:1: YAML syntax: this line is neither 'key: value' nor a list item"),
+        ("a:\n  - 1\n  b: 2\n", "3:3: YAML syntax: this line's indentation does not fit the lines above it"),
+        ('a: "\\q"\n', "1:6: YAML syntax: \\q is no escape in a double-quoted string"),
+        ("a: ]\n", "1:4: YAML syntax: ] where a value belongs"),
+        ("%YAML 1.1\n---\na: yes\n", "2:1: job.yaml is YAML 1.2: remove the %YAML directive"),
+        ("%YAML 1.3\n---\na: 1\n", "1:1: job.yaml is YAML 1.2: remove the %YAML directive"),
+        ("%YAML 2.0\n---\na: 1\n", "1:1: YAML syntax: job.yaml is YAML 1.2: remove the %YAML directive"),
+    ],
+)
+def test_syntax_errors_say_what_is_wrong_where_it_started_and_the_fix(tmp_path, text, expected):
+    assert refusal(tmp_path, text).startswith(expected)
+
+
+def test_yaml_1_2_may_say_so(tmp_path):
+    assert read(tmp_path, "%YAML 1.2\n---\na: yes\n").data == {"a": "yes"}
