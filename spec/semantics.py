@@ -17,7 +17,7 @@ from sagemaker_byoc.aws.ecr import looks_like_ecr, registry_of
 from sagemaker_byoc.aws.regions import botocore_version, closest_region, known_regions
 from sagemaker_byoc.aws.tuning_definition import DEFINITION_MEMBERS
 from sagemaker_byoc.spec import contract, secrets
-from sagemaker_byoc.spec.code_tree import DEFAULT_OUTPUT_DIR, IGNORED_DIRS, IGNORED_SUFFIXES, LOCAL_RUNS_DIR, tree_problems
+from sagemaker_byoc.spec.code_tree import DEFAULT_OUTPUT_DIR, LOCAL_RUNS_DIR, ignored, tree_problems
 from sagemaker_byoc.spec.diagnostics import Diagnostic
 from sagemaker_byoc.spec.distribution_hyperparameters import DISTRIBUTION_HYPERPARAMETERS
 from sagemaker_byoc.spec.durations import describe
@@ -150,7 +150,7 @@ def _not_code(job: Job) -> Callable[[str, list[str]], set[str]]:
     left_out = {os.path.realpath(job.directory / DEFAULT_OUTPUT_DIR), os.path.realpath(job.directory / LOCAL_RUNS_DIR)}
 
     def skip(directory: str, names: list[str]) -> set[str]:
-        return {n for n in names if n in IGNORED_DIRS or n.endswith(IGNORED_SUFFIXES) or os.path.realpath(os.path.join(directory, n)) in left_out}
+        return {n for n in names if ignored(n) or os.path.realpath(os.path.join(directory, n)) in left_out}
 
     return skip
 
