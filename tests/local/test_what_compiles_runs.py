@@ -30,13 +30,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from sagemaker_byoc.compiler.pipeline import compile_job
 from sagemaker_byoc.local import LocalOptions, run_local
 from sagemaker_byoc.local.trials import run_trials
 from sagemaker_byoc.spec import SpecError, contract
+from sagemaker_byoc.spec.hyperparameter_encoding import encode
 from tests.tools import require_tool
 
 from . import contract as toolkit
@@ -108,6 +109,9 @@ ENTRY_POINTS = weighted(
     (1, st.text(st.sampled_from("ab._-+/ $ü"), min_size=1, max_size=6).map(lambda name: name + ".py")),
 )  # fmt: skip
 
+# hyperparameter_encoding: left out (framework) or one of the SDK's three.
+ENCODINGS = st.sampled_from([None, "framework", "estimator", "model_trainer"])
+
 CHANNEL_NAMES = weighted(
     (6, st.sampled_from(["train", "validation", "test-set", "a.b", "x_y"])), (1, st.sampled_from(["Train", "TRAIN", ".", "..", "ß"]))
 )
@@ -125,6 +129,9 @@ def hyperparameters(draw: st.DrawFn) -> dict[str, Any]:
 @st.composite
 def jobs(draw: st.DrawFn) -> dict[str, Any]:
     document = job_document(entry_point=draw(ENTRY_POINTS), hyperparameters=draw(hyperparameters()))
+    encoding = draw(ENCODINGS)
+    if encoding is not None:
+        document["hyperparameter_encoding"] = encoding
     channels = draw(st.lists(CHANNEL_NAMES, min_size=1, max_size=3, unique=True))
     document["inputs"] = {name: {"s3": f"s3://example-bucket/c{i}/", "local": f"data/c{i}"} for i, name in enumerate(channels)}
     if draw(sometimes(5)):
@@ -177,12 +184,62 @@ def _oracle() -> None:
     require_tool(ORACLE_TRAIN.is_file(), "the toolkit oracle is not installed (make oracle)")
 
 
+def finding(**overrides: Any) -> dict[str, Any]:
+    """A job as the strategy draws them, with one finding of the review in it."""
+    document = job_document(hyperparameters={"epochs": 3})
+    document["inputs"] = {"train": {"s3": "s3://example-bucket/c0/", "local": "data/c0"}}
+    document.update(overrides)
+    return document
+
+
+def one_value_range(name: str, value: Any) -> dict[str, Any]:
+    return {"objective": {"metric": "train:loss", "type": "Minimize"}, "strategy": "Random", "max_jobs": 2, "ranges": {name: {"values": [value]}}}
+
+
+# Every finding that once compiled and then failed or changed in train, always tried: the random
+# draws find them too, but not in every run.
+FINDINGS = [
+    finding(entry_point="my train.py"),
+    finding(entry_point="a/../train.py"),
+    finding(entry_point="./train.py"),
+    finding(hyperparameters={"color": "x\0y"}),
+    finding(hyperparameters={"deep": _nest(100)}),
+    finding(request={"HyperParameters": {"raw": "a\0b"}}),
+    finding(request={"HyperParameters": {"raw": '["\\u0000"]'}}),
+    finding(request={"HyperParameters": {"raw": "[" * 101 + "]" * 101}}),
+    finding(request={"HyperParameters": {"a=b": "1"}}),
+    finding(hyperparameters={"lr": 1, "LR": 2}),
+    finding(hyperparameters={"ß": 1, "SS": 2}),
+    finding(request={"HyperParameters": {"LR": "2"}}, hyperparameters={"lr": 1}),
+    finding(inputs={"train": {"s3": "s3://example-bucket/c0/", "local": "data/c0"}, "Train": {"s3": "s3://example-bucket/c1/", "local": "data/c1"}}),
+    finding(hyperparameters={"sagemaker_program": "other.py"}),
+    finding(hyperparameters={"_tuning_objective_metric": "x"}),
+    finding(hyperparameters={"sagemaker_container_log_level": "20"}),
+    finding(hyperparameters={"sagemaker_mpi_num_processes": 1.5}),
+    finding(request={"HyperParameters": {"sagemaker_mpi_enabled": "true"}}),
+    finding(environment={"SAGEMAKER_PROGRAM": "other.py"}),
+    finding(environment={"SAGEMAKER_CONTAINER_LOG_LEVEL": "x"}),
+    finding(tuning=one_value_range("a=b", 1)),
+    finding(tuning=one_value_range("EPOCHS", 1)),
+    finding(tuning=one_value_range("sagemaker_region", "x")),
+    finding(tuning=one_value_range("c", "x\0")),
+    finding(request={"HyperParameters": {"a": ""}}, tuning=one_value_range("a", False)),
+]
+
+
+def with_findings(test):
+    for document in reversed(FINDINGS):
+        test = example(document=document)(test)
+    return test
+
+
 @settings(
     max_examples=int(os.environ.get("CONTRACT_EXAMPLES", "150")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much],
 )
 @given(document=jobs())
+@with_findings
 def test_a_job_is_refused_at_a_line_or_runs_as_job_yaml_says(tmp_path_factory: pytest.TempPathFactory, document: dict[str, Any]):
     root = tmp_path_factory.mktemp("job")
     job = _write(root / "job", document)
@@ -229,8 +286,11 @@ def _as_job_yaml_says(request: dict[str, Any], document: dict[str, Any], dump: d
     """Every hyperparameter and channel of job.yaml reaches the entry point as written."""
     assert dump["program"] == str((run_dir / "code" / document["entry_point"]).resolve())
     sent = dict(request.get("HyperParameters") or {})
+    encoding = document.get("hyperparameter_encoding", "framework")
+    for name, value in document["hyperparameters"].items():
+        assert sent[name] == encode(value, encoding), name  # as the SDK of that name sends it
     for name, value in (document.get("tuning") or {}).get("ranges", {}).items():
-        sent[name] = json.dumps(value["values"][0])  # the trial's value
+        sent[name] = encode(value["values"][0], encoding)  # the trial's value, as the tuning request lists it
     expected_args: list[str] = []
     for name in sorted(sent):
         if name in contract.SETTINGS or (contract.is_reserved(name) and name not in contract.OWNED):
@@ -290,6 +350,10 @@ def test_the_property_draws_every_outcome():
             seen.add("channel collision")
         if document.get("tuning"):
             seen.add("tuning")
+        seen.add(f"encoding {document.get('hyperparameter_encoding')}")
 
     look()
-    assert seen == {"hyperparameter collision", "reserved name", "odd entry point", "channel collision", "tuning"}
+    assert seen == {
+        "hyperparameter collision", "reserved name", "odd entry point", "channel collision", "tuning",
+        "encoding None", "encoding framework", "encoding estimator", "encoding model_trainer",
+    }  # fmt: skip
