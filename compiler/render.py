@@ -136,6 +136,16 @@ def request_json(body: dict) -> bytes:
     return (json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
+def _installs_code_requirements(job: Job) -> bool:
+    """source_dir's requirements.txt gets its own install, unless image.requirements names that
+    very file: it is installed once (spec/semantics.py warns)."""
+    code_requirements = job.code_path / "requirements.txt"
+    if not code_requirements.is_file():
+        return False
+    own = job.directory / job.image.requirements if job.image.requirements else None
+    return own is None or not (own.is_file() and os.path.samefile(own, code_requirements))
+
+
 def _dockerfile_context(job: Job, job_dir: Path, out_dir: Path, header: str) -> dict:
     base = choose_base(job.image)
     apt = mpi_image.apt_packages(job)
@@ -152,7 +162,7 @@ def _dockerfile_context(job: Job, job_dir: Path, out_dir: Path, header: str) -> 
         "pip_command": ["python3", "-m", "pip", "install", "--no-cache-dir", *_index_options(job), *pip],
         "index_options": _index_options(job),
         "requirements": _relative(job_dir / job.image.requirements, job_dir) if job.image.requirements else None,
-        "code_requirements": _relative(code_requirements.resolve(), job_dir) if code_requirements.is_file() else None,
+        "code_requirements": _relative(code_requirements.resolve(), job_dir) if _installs_code_requirements(job) else None,
         "entry_point": job.entry_point,
         "shim": _relative(out_dir / "train", job_dir),
         "source_dir": _relative((job_dir / job.source_dir).resolve(), job_dir),

@@ -121,6 +121,21 @@ def files_exist(job: Job) -> Iterator[Diagnostic]:
             yield src.diagnostic(("image", "requirements"), f"requirements file {job.directory / requirements} does not exist")
 
 
+def requirements_installed_once(job: Job) -> Iterator[Diagnostic]:
+    """source_dir's requirements.txt is installed by convention; image.requirements naming the
+    same file would install it twice (the compiler installs it once)."""
+    requirements = job.image.requirements
+    code_requirements = job.code_path / "requirements.txt"
+    own = job.directory / requirements if requirements is not None else None
+    if own is not None and own.is_file() and code_requirements.is_file() and os.path.samefile(own, code_requirements):
+        yield job.source.diagnostic(
+            ("image", "requirements"),
+            f"{requirements} is source_dir's requirements.txt, which the image installs anyway: remove image.requirements "
+            "(it is installed once)",
+            severity="warning",
+        )
+
+
 def names_fit_the_artifacts(job: Job) -> Iterator[Diagnostic]:
     """Paths that reach the Dockerfile can be written there with their meaning intact: no line
     break in an ENV value, no glob character where COPY reads a pattern (text/escape.py
@@ -454,6 +469,7 @@ RULES: tuple[Rule, ...] = (
     entry_point_runs,
     files_exist,
     names_fit_the_artifacts,
+    requirements_installed_once,
     no_secrets,
     allowed_secrets_are_keys,
     hyperparameters_fit,

@@ -196,3 +196,24 @@ def test_messages_for_the_mistakes_of_a_first_week(tmp_path):
 def test_a_jobs_folder_stands_for_its_job_yaml(tmp_path):
     job = make_job(tmp_path)
     assert run_compiler("validate", tmp_path).stdout == f"{job}: valid\n"
+
+
+@pytest.mark.parametrize("requirements", ["code/requirements.txt", "./code/requirements.txt", "link.txt"])
+def test_source_dirs_requirements_named_again_are_installed_once(tmp_path, requirements):
+    job = make_job(tmp_path, MINIMAL.replace("  repository: demo/train", f"  repository: demo/train\n  requirements: {requirements}"),
+                   files={"code/requirements.txt": "numpy==2.1.3\n"})  # fmt: skip
+    (tmp_path / "link.txt").symlink_to("code/requirements.txt")
+    result = run_compiler("compile", job)
+    assert result.returncode == 0, result.stderr
+    assert "warning: " in result.stderr and "installs anyway: remove image.requirements" in result.stderr
+    dockerfile = (tmp_path / "generated" / "Dockerfile").read_text()
+    assert dockerfile.count("pip install") == 1 and "-r /tmp/requirements/job.txt" in dockerfile
+
+
+def test_two_requirements_files_are_both_installed(tmp_path):
+    job = make_job(tmp_path, MINIMAL.replace("  repository: demo/train", "  repository: demo/train\n  requirements: reqs.txt"),
+                   files={"code/requirements.txt": "numpy==2.1.3\n", "reqs.txt": "pandas==2.2.3\n"})  # fmt: skip
+    result = run_compiler("compile", job)
+    assert result.returncode == 0 and "warning" not in result.stderr, result.stderr
+    dockerfile = (tmp_path / "generated" / "Dockerfile").read_text()
+    assert "-r /tmp/requirements/job.txt" in dockerfile and "-r /tmp/requirements/code.txt" in dockerfile
