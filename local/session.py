@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -213,7 +214,19 @@ def _shim_environment(job: Job, request: dict[str, Any], tree: RunTree, options:
         env["SM_PYTHON"] = options.python
     if job.distribution.type == "torchrun":
         _put_torchrun_on_path(env, options.python or env.get("SM_PYTHON") or "python3")
+    if job.distribution.type == "torchrun" and "PET_MASTER_PORT" not in env:
+        # One host: torchrun's rendezvous listens on 127.0.0.1:29500 unless told otherwise, so
+        # two local runs at once would take each other's port (SageMaker runs one job an
+        # instance). torchrun takes its options' defaults from PET_* variables.
+        env["PET_MASTER_PORT"] = str(_free_port())
     return env
+
+
+def _free_port() -> int:
+    """A TCP port no one listens on now, as the kernel picks them."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _put_torchrun_on_path(env: dict[str, str], python: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import socket
 import subprocess
 import sys
 
@@ -65,7 +66,16 @@ def test_the_distributed_starter_runs_two_processes_under_torchrun(tmp_path):
     require_tool(importlib.util.find_spec("torch") is not None, "the distributed starter needs torch (requirements-dev.txt pins a CPU build)")
     run_compiler("init", tmp_path / "job", "--distributed", cwd=tmp_path)
     run_dir = tmp_path / "run"
-    ran = run_compiler("run-local", tmp_path / "job" / "job.yaml", "--workdir", run_dir, "--python", sys.executable, cwd=tmp_path)
+    # torchrun's default port taken, as by another local run (or another test) at the same time:
+    # run-local gives each run a port of its own.
+    with socket.socket() as other_run:
+        other_run.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            other_run.bind(("127.0.0.1", 29500))
+            other_run.listen()
+        except OSError:
+            pass  # taken already: the run must get past it all the same
+        ran = run_compiler("run-local", tmp_path / "job" / "job.yaml", "--workdir", run_dir, "--python", sys.executable, cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr + ran.stdout
     model = json.loads((run_dir / "model" / "model.json").read_text())
     assert model["world_size"] == 2
