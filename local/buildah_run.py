@@ -1,11 +1,13 @@
 """`docker run --rm IMAGE COMMAND` for Buildah, which has no such verb.
 
-    python buildah_run.py --buildah PATH --name NAME [-v SRC:DST]… [-e K=V]… IMAGE COMMAND…
+    python buildah_run.py --buildah PATH --name NAME [--add-host HOST:IP]… [--hostname NAME]
+        [-v SRC:DST]… [-e K=V]… IMAGE COMMAND…
 
-Makes a working container from IMAGE, runs COMMAND in it with the volumes and variables given,
-removes the container, and exits with COMMAND's status. `buildah run` does not pass signals on,
-so SIGTERM and SIGINT sent here go to the container's own process, the one SageMaker's
-StopTrainingJob (`docker stop`) would reach.
+Makes a working container from IMAGE (with the /etc/hosts entries given), runs COMMAND in it
+with the host name, volumes and variables given, removes the container, and exits with
+COMMAND's status. `buildah run` does not pass signals on, so SIGTERM and SIGINT sent here go
+to the container's own process, the one SageMaker's StopTrainingJob (`docker stop`) would
+reach.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ PROC = Path("/proc")
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     made = subprocess.run(
-        [args.buildah, "from", "--quiet", "--name", args.name, args.image],
+        # `buildah run` has no --add-host: the working container takes the entries.
+        [args.buildah, "from", "--quiet", "--name", args.name, *_each("--add-host", args.add_host), args.image],
         check=False,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -34,8 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     if made.returncode != 0:
         return made.returncode
     container = made.stdout.strip().splitlines()[-1]
-    options = [arg for volume in args.volume for arg in ("--volume", volume)]
-    options += [arg for variable in args.env for arg in ("--env", variable)]
+    options = _each("--volume", args.volume) + _each("--env", args.env)
+    if args.hostname:
+        options += ["--hostname", args.hostname]
     try:
         runner = subprocess.Popen([args.buildah, "run", *options, container, "--", *args.command], stdin=subprocess.DEVNULL)
 
@@ -52,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         subprocess.run([args.buildah, "rm", container], check=False, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     return 128 - status if status < 0 else status
+
+
+def _each(option: str, values: list[str]) -> list[str]:
+    return [arg for value in values for arg in (option, value)]
 
 
 def container_processes(runner_pid: int) -> list[int]:
@@ -99,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--name", required=True)
     parser.add_argument("-v", "--volume", action="append", default=[])
     parser.add_argument("-e", "--env", action="append", default=[])
+    parser.add_argument("--add-host", action="append", default=[])
+    parser.add_argument("--hostname")
     parser.add_argument("image")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     return parser

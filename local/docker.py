@@ -14,8 +14,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from sagemaker_byoc.local.config_files import CURRENT_HOST
 
 PROBE_TIMEOUT_S = 20
 OPT_ML = PurePosixPath("/opt/ml")
@@ -23,6 +26,7 @@ OPT_ML = PurePosixPath("/opt/ml")
 BUILDAH_RUN = Path(__file__).resolve().with_name("buildah_run.py")
 # What SageMaker mounts into the container; /opt/ml/code stays the image's.
 MOUNTED_FOLDERS = ("input", "model", "output")
+LOOPBACK = "127.0.0.1"
 
 
 class DockerUnavailable(Exception):
@@ -38,10 +42,18 @@ class Engine:
         """The Dockerfile's own Dockerfile.dockerignore, beside it, trims the context: every
         engine reads it there."""
         verb = ["bud"] if self.kind == "buildah" else ["build"]
-        return [self.client, *verb, "-f", str(dockerfile), "-t", tag, str(context)]
+        # Absolute: the build runs in the job's folder, not where run-local was started, so a
+        # path relative to the caller's directory would name nothing there.
+        return [self.client, *verb, "-f", str(dockerfile.resolve()), "-t", tag, str(context.resolve())]
 
     def run_command(
-        self, tag: str, base: Path, env: dict[str, str], checkpoint_mounts: list[tuple[Path, str]], name: str
+        self,
+        tag: str,
+        base: Path,
+        env: dict[str, str],
+        checkpoint_mounts: list[tuple[Path, str]],
+        name: str,
+        command: Sequence[str] = ("train",),
     ) -> list[str]:
         """The container gets the job's environment (not the caller's), the run directory's
         input, model and output folders, and a checkpoint directory where the job expects it."""
@@ -49,10 +61,16 @@ class Engine:
         volumes += [f"{host_dir.resolve()}:{container_path}" for host_dir, container_path in checkpoint_mounts]
         options = [arg for volume in volumes for arg in ("-v", volume)]
         options += [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
+        # SageMaker's host is algo-1, and the name resolves there. torchrun's workers meet at
+        # the host's own name: an engine's random container name that resolves nowhere (Buildah's)
+        # keeps them retrying for minutes. Docker and Podman add the --hostname to the
+        # container's /etc/hosts themselves; Buildah needs the entry given (its container shares
+        # this machine's network, so the loopback address reaches it).
+        options += ["--hostname", CURRENT_HOST]
         if self.kind == "buildah":
             proxy = [sys.executable, str(BUILDAH_RUN), "--buildah", self.client, "--name", name]
-            return [*proxy, *options, tag, "train"]
-        return [self.client, "run", "--rm", "--name", name, *options, tag, "train"]
+            return [*proxy, "--add-host", f"{CURRENT_HOST}:{LOOPBACK}", *options, tag, *command]
+        return [self.client, "run", "--rm", "--name", name, *options, tag, *command]
 
 
 def find_engine() -> Engine:

@@ -12,6 +12,7 @@ puts it anywhere else.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -92,6 +93,10 @@ LOCAL_GITIGNORE = "# Runs of sagemaker-byoc run-local, one folder each; not for 
 RUN_FOLDER = re.compile(r"[0-9]{8}T[0-9]{6}Z(-[0-9]+)?(-trials)?")
 # How many earlier runs a new run keeps in .local/ (run-local --keep).
 KEEP_RUNS = 10
+# In .local/: a symbolic link to the run started last (relative, so that the job's folder can
+# move), for `tail -f .local/latest/.run/log.txt` and `ls .local/latest/model`. Pruning never
+# follows it: its name is not a run's.
+LATEST = "latest"
 
 
 def default_run_root(job: Job) -> Path:
@@ -178,8 +183,34 @@ def new_run_dir(job: Job, workdir: Path | None, now: float | None = None, suffix
             candidate.mkdir()
         except FileExistsError:
             continue
+        point_latest(root, candidate)
         return candidate
     raise LayoutError(f"cannot find a free run directory under {root}")
+
+
+def latest_is_not_a_link(job: Job) -> Path | None:
+    """The job's .local/latest when something other than a symbolic link holds the name (the
+    user's own file or folder, which point_latest leaves alone)."""
+    latest = default_run_root(job) / LATEST
+    return latest if os.path.lexists(latest) and not latest.is_symlink() else None
+
+
+def point_latest(root: Path, run: Path) -> None:
+    """root/latest links to run, replaced in one step (a rename over the old link): whoever
+    reads it sees the old run or the new one, never no link. Without a link there (the
+    user's own file or folder of that name), nothing is done."""
+    latest = root / LATEST
+    if os.path.lexists(latest) and not latest.is_symlink():
+        return
+    # A name of this process's own, that no run folder and no other run's link can have.
+    temporary = root / f".{LATEST}-{os.getpid()}-{time.monotonic_ns()}"
+    try:
+        os.symlink(run.name, temporary)
+        os.replace(temporary, latest)
+    except OSError:
+        # Only a convenience: a run goes on without it.
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 def _claim_workdir(workdir: Path) -> Path:

@@ -42,7 +42,12 @@ class Finished:
     exit_code: int  # as a shell reports it: 128+N when killed by signal N
     duration_s: float
     terminated_at_s: float | None  # when SIGTERM was sent, None if it was not
-    killed: bool  # SIGKILL after the grace period
+    killed: bool  # SIGKILL after the grace period, or at a second Ctrl-C
+    interrupted: bool = False  # stopped by Ctrl-C (only with on_interrupt)
+
+
+# Told what a Ctrl-C does, as it does it: "stop" once SIGTERM is sent, "kill" at a second one.
+InterruptObserver = Callable[[str], None]
 
 
 class _LineLog:
@@ -113,8 +118,13 @@ def run_streaming(
     stderr: BinaryIO | None = None,
     kill_after_term_s: float = KILL_AFTER_TERM_S,
     observe: LineObserver | None = None,
+    on_interrupt: InterruptObserver | None = None,
 ) -> Finished:
-    """Run argv to completion; stop it after terminate_after_s seconds if still running."""
+    """Run argv to completion; stop it after terminate_after_s seconds if still running.
+
+    Ctrl-C stops it too. Without on_interrupt, KeyboardInterrupt then goes on to the caller;
+    with it, on_interrupt is told of each step as it happens (so that the user hears at once
+    what the wait is for) and the run ends normally, with interrupted set."""
     out = stdout if stdout is not None else sys.stdout.buffer
     err = stderr if stderr is not None else sys.stderr.buffer
     log_file = log_path.open("wb") if log_path is not None else None
@@ -141,24 +151,34 @@ def run_streaming(
     ]
     for pump in pumps:
         pump.start()
-    terminated_at, killed = None, False
+    terminated_at, killed, interrupted = None, False, False
     try:
-        if terminate_after_s is not None:
-            try:
-                process.wait(timeout=terminate_after_s)
-            except subprocess.TimeoutExpired:
-                terminated_at = time.monotonic() - started
-                killed = _stop(process, kill_after_term_s)
-        process.wait()
-    except KeyboardInterrupt:
-        # Ctrl-C stops the job as StopTrainingJob would; a second Ctrl-C, or the grace period
-        # running out, kills it.
         try:
-            _stop(process, kill_after_term_s)
-        except KeyboardInterrupt:
-            _kill_group(process)
+            if terminate_after_s is not None:
+                try:
+                    process.wait(timeout=terminate_after_s)
+                except subprocess.TimeoutExpired:
+                    terminated_at = time.monotonic() - started
+                    killed = _stop(process, kill_after_term_s)
             process.wait()
-        raise
+        except KeyboardInterrupt:
+            # Ctrl-C stops the job as StopTrainingJob would; a second Ctrl-C, or the grace
+            # period running out, kills it.
+            if terminated_at is None:
+                terminated_at = time.monotonic() - started
+            interrupted = True
+            try:
+                if on_interrupt is not None:
+                    on_interrupt("stop")
+                killed = _stop(process, kill_after_term_s)
+            except KeyboardInterrupt:
+                if on_interrupt is not None:
+                    on_interrupt("kill")
+                _kill_group(process)
+                process.wait()
+                killed = True
+            if on_interrupt is None:
+                raise
     finally:
         # Whatever the command left behind goes with it; without this a background process
         # could also hold the pipes open for ever.
@@ -171,7 +191,7 @@ def run_streaming(
             with lines._lock:
                 log_file.close()
     duration = time.monotonic() - started
-    return Finished(_shell_status(process.returncode), duration, terminated_at, killed)
+    return Finished(_shell_status(process.returncode), duration, terminated_at, killed, interrupted)
 
 
 def _stop(process: subprocess.Popen, grace_s: float) -> bool:

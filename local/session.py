@@ -14,7 +14,7 @@ import shutil
 import socket
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -24,6 +24,7 @@ from sagemaker_byoc.local import docker, requires
 from sagemaker_byoc.local.config_files import CURRENT_HOST, left_out_channels, local_group_name
 from sagemaker_byoc.local.layout import (
     KEEP_RUNS,
+    LATEST,
     LOCAL_DIR,
     LayoutError,
     RunTree,
@@ -33,15 +34,19 @@ from sagemaker_byoc.local.layout import (
     checkpoint_target,
     claim_run,
     code_tree_problems,
+    default_run_root,
+    files_under,
+    latest_is_not_a_link,
     missing_channels,
     new_run_dir,
     prune_runs,
 )
+from sagemaker_byoc.local.hints import OptMlScan, opt_ml_hint
 from sagemaker_byoc.local.metrics import MetricScan
 from sagemaker_byoc.local.paths import container_path, localize
 from sagemaker_byoc.local.process import KILL_AFTER_TERM_S, run_streaming
 from sagemaker_byoc.local.resume import access_times_recorded, carry_checkpoints, report
-from sagemaker_byoc.local.summary import Outcome, print_configuration, print_resume, print_summary, read_outcome
+from sagemaker_byoc.local.summary import Outcome, print_configuration, print_resume, print_summary, read_outcome, size_text
 from sagemaker_byoc.spec import SpecError
 from sagemaker_byoc.spec.model import Job
 from sagemaker_byoc.spec.overrides import Override
@@ -53,7 +58,16 @@ IMAGE_ENVIRONMENT = {"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 # A container starts with none of these; one left in the caller's shell must not leak in.
 CONTAINER_ONLY_PREFIXES = ("SM_", "SAGEMAKER_", "TRAINING_JOB_", "TRAIN_")
 KEPT_FROM_CALLER = ("SM_PYTHON",)
+# Virtualenvs beside job.yaml that run the entry point when neither --python nor $SM_PYTHON
+# names an interpreter, first found first.
+VIRTUALENV_NAMES = (".venv", "venv")
 DOCKER_BUILD_DIR = "docker"
+# Channel data copied into one run above which the run says what the copy cost. Copies stay
+# the default whatever their size: in SageMaker's File mode a channel is the script's private
+# copy, which it may change (unzip in place, delete what it has read), and no link can give
+# that here: a symbolic or hard link shares the user's files, and making them read-only would
+# mean changing them.
+LARGE_CHANNEL_DATA_BYTES = 32 * 1024 * 1024
 
 
 class LocalRunError(Exception):
@@ -88,6 +102,7 @@ def run_local(options: LocalOptions, out: TextIO | None = None) -> int:
         request.setdefault("HyperParameters", {}).update(options.service_hyperparameters)
     _check_inputs(compiled, options.allow_missing_channels)
     _print_warnings(compiled)
+    options, discovered = _choose_interpreter(job, options)
     skipped = _missing_requirements(job, options)
     if skipped:
         print(
@@ -100,13 +115,37 @@ def run_local(options: LocalOptions, out: TextIO | None = None) -> int:
     run_dir = _new_run_dir(job, options)
     with claim_run(run_dir):  # no other run's pruning removes this one while it goes on
         print(f"run directory: {run_dir}", file=out, flush=True)
-        prune_earlier_runs(job, options, run_dir, out)
-        run_dir = run_dir.resolve()  # the shim runs in <run>/code: every path it gets is absolute
-        _notes(job, request, options, out)
-        if options.interrupt_after_s is None:
-            outcome = _attempt("run", run_dir, compiled, options, client, None, out)
-            return EXIT_SUCCEEDED if outcome.exit_code == 0 else EXIT_FAILED
-        return _rehearse_interruption(run_dir, compiled, options, client, out)
+        try:
+            prune_earlier_runs(job, options, run_dir, out)
+            _note_latest(job, options, out)
+            run_dir = run_dir.resolve()  # the shim runs in <run>/code: every path it gets is absolute
+            _notes(job, request, options, out)
+            if discovered:
+                print(
+                    f"note: the entry point runs with {options.python}, the virtualenv beside job.yaml "
+                    "(its bin/ first on PATH); --python PATH picks another interpreter",
+                    file=out,
+                )
+            if options.interrupt_after_s is None:
+                outcome = _attempt("run", run_dir, compiled, options, client, None, out)
+                status = EXIT_SUCCEEDED if outcome.exit_code == 0 else EXIT_FAILED
+            else:
+                status = _rehearse_interruption(run_dir, compiled, options, client, out)
+        except KeyboardInterrupt:
+            # The first line named it, long ago: after a Ctrl-C it is what one looks at next.
+            print(f"stopped by Ctrl-C; run directory: {_named_run(job, options, run_dir)}", file=out, flush=True)
+            raise
+        print(f"run directory: {_named_run(job, options, run_dir)}", file=out, flush=True)
+        return status
+
+
+def _named_run(job: Job, options: LocalOptions, run_dir: Path) -> str:
+    """The run directory, and .local/latest while that still leads to it."""
+    run_dir = run_dir.resolve()
+    latest = default_run_root(job) / LATEST
+    if options.workdir is None and latest.is_symlink() and os.readlink(latest) == run_dir.name:
+        return f"{run_dir} (also {latest})"
+    return str(run_dir)
 
 
 def prune_earlier_runs(job: Job, options: LocalOptions, current: Path, out: TextIO) -> None:
@@ -169,22 +208,80 @@ def _attempt(
             print(f"note: {item.where} is {item.container}; this run passes {item.local}", file=out)
     tree = build_tree(base, job, request, _shim(compiled), options.link_data)
     print_configuration(tree, out)
+    if not options.link_data:
+        _note_copied_channels(tree, options, out)
     print(f"--- {label}: {job.name} ---", file=out, flush=True)
     if client is None:
         argv, env = [str(tree.shim)], _shim_environment(job, request, tree, options)
     else:
         argv, env = _docker_run(client, job, request, tree, options.verbose), dict(os.environ)
-    scan = MetricScan(job.metrics)
+    scan, missing = MetricScan(job.metrics), OptMlScan()
+
+    def observe(line: str) -> None:
+        scan.feed(line)
+        missing.feed(line)
+
+    def on_interrupt(step: str) -> None:
+        # Said the moment it happens: the wait that follows may be long, and silent otherwise.
+        if step == "stop":
+            print(
+                f"stopping the job (Ctrl-C): SIGTERM sent to train, which passes it to the script, as StopTrainingJob does; "
+                f"waiting up to {options.stop_grace_s:g} s for it to end (SageMaker waits 120 s), then SIGKILL. "
+                "Press Ctrl-C again to kill it now",
+                file=out,
+                flush=True,
+            )
+        else:
+            print("second Ctrl-C: SIGKILL to every process of the job", file=out, flush=True)
+
     finished = run_streaming(
-        argv, env, tree.code_dir, tree.log, terminate_after_s, kill_after_term_s=options.stop_grace_s, observe=scan.feed
+        argv,
+        env,
+        tree.code_dir,
+        tree.log,
+        terminate_after_s,
+        kill_after_term_s=options.stop_grace_s,
+        observe=observe,
+        on_interrupt=on_interrupt,
     )
     print(f"--- end of {label} ---", file=out, flush=True)
     metrics = scan.results()
     outcome = read_outcome(
-        label, tree, finished.exit_code, finished.duration_s, checkpoint_dir, metrics, finished.terminated_at_s, finished.killed
+        label,
+        tree,
+        finished.exit_code,
+        finished.duration_s,
+        checkpoint_dir,
+        metrics,
+        finished.terminated_at_s,
+        finished.killed,
+        by_user=finished.interrupted,
     )
     print_summary(outcome, out)
+    # Inside the image /opt/ml is real: a missing file there is missing.
+    if outcome.exit_code != 0 and client is None and missing.path is not None:
+        print(opt_ml_hint(missing.path, (channel.name for channel in job.inputs)), file=out)
+    if finished.interrupted:
+        raise KeyboardInterrupt  # the summary is out; nothing after this attempt runs
     return outcome
+
+
+def _note_copied_channels(tree: RunTree, options: LocalOptions, out: TextIO) -> None:
+    """Above LARGE_CHANNEL_DATA_BYTES, what the private copies cost and how to pay less."""
+    sizes = {channel.name: sum(size for _, size in files_under(channel)) for channel in sorted(tree.data_dir.iterdir())}
+    total = sum(sizes.values())
+    if total < LARGE_CHANNEL_DATA_BYTES:
+        return
+    each = ", ".join(f"{name} {size_text(size)}" for name, size in sizes.items() if size)
+    keep = ""
+    if options.workdir is None:  # runs in a --workdir are never pruned
+        keep = f"; --keep N keeps fewer earlier runs (now {'all' if options.keep_runs is None else options.keep_runs})"
+    print(
+        f"note: this run copied {size_text(total)} of channel data ({each}): each run gets a private copy, which the "
+        "script may change, as in SageMaker's File mode. --link-data links your files instead (a script that writes "
+        f"to its channel then changes them){keep}",
+        file=out,
+    )
 
 
 def _log_lines(log: Path) -> Iterator[str]:
@@ -212,8 +309,13 @@ def _shim_environment(job: Job, request: dict[str, Any], tree: RunTree, options:
         env["TRAIN_BAKED_CODE"] = "1"
     if options.python:
         env["SM_PYTHON"] = options.python
-    if job.distribution.type == "torchrun":
-        _put_torchrun_on_path(env, options.python or env.get("SM_PYTHON") or "python3")
+        # What activating a virtualenv does: its bin/ first on PATH. SM_PYTHON alone reaches
+        # only the .py entry points that train starts itself; an executable whose shebang asks
+        # /usr/bin/env for python or python3, a subprocess starting `python`, pip and torchrun
+        # find the interpreter by PATH, as they do in the image, where its Python comes first.
+        env["PATH"] = os.pathsep.join(p for p in (str(Path(options.python).parent), env.get("PATH", "")) if p)
+    elif job.distribution.type == "torchrun":
+        _put_torchrun_on_path(env, "python3")
     if job.distribution.type == "torchrun" and "PET_MASTER_PORT" not in env:
         # One host: torchrun's rendezvous listens on 127.0.0.1:29500 unless told otherwise, so
         # two local runs at once would take each other's port (SageMaker runs one job an
@@ -227,6 +329,28 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def _choose_interpreter(job: Job, options: LocalOptions) -> tuple[LocalOptions, bool]:
+    """The options with the entry point's interpreter as an absolute path (the shim runs in the
+    run's code/, where a relative one would name nothing): --python, else $SM_PYTHON, else a
+    virtualenv beside job.yaml (then True), else None for python3 on PATH. --docker runs the
+    image's Python: nothing to choose."""
+    if options.docker:
+        return options, False
+    for given, named in ((options.python, "--python"), (os.environ.get("SM_PYTHON"), "$SM_PYTHON")):
+        if given:
+            found = shutil.which(given)
+            if found is None:
+                raise LocalRunError(f"{named} {given}: no such interpreter")
+            return replace(options, python=os.path.abspath(found)), False
+    for name in VIRTUALENV_NAMES:
+        # Not resolved: a virtualenv's bin/python is a link to the base interpreter, and only
+        # started by its own path does it find the virtualenv's packages.
+        beside = job.directory.resolve() / name / "bin" / "python"
+        if beside.is_file() and os.access(beside, os.X_OK):
+            return replace(options, python=str(beside)), True
+    return options, False
 
 
 def _put_torchrun_on_path(env: dict[str, str], python: str) -> None:
@@ -303,7 +427,7 @@ def _missing_requirements(job: Job, options: LocalOptions) -> list[str]:
         raise LocalRunError(str(exc)) from None
     if not declared or options.docker:
         return []
-    python = options.python or os.environ.get("SM_PYTHON") or "python3"
+    python = options.python or "python3"
     return [r.describe(python) for r in requires.missing(declared, python, dict(os.environ))]
 
 
@@ -335,6 +459,12 @@ def _new_run_dir(job: Job, options: LocalOptions) -> Path:
         return new_run_dir(job, options.workdir)
     except LayoutError as exc:
         raise LocalRunError(str(exc)) from None
+
+
+def _note_latest(job: Job, options: LocalOptions, out: TextIO) -> None:
+    held = latest_is_not_a_link(job) if options.workdir is None else None
+    if held is not None:
+        print(f"note: {held} is not a symbolic link; left as it is (runs link the last one there when they can)", file=out)
 
 
 def _notes(job: Job, request: dict[str, Any], options: LocalOptions, out: TextIO) -> None:

@@ -30,6 +30,7 @@ class Outcome:
     metrics: list[MetricResult]
     terminated_at_s: float | None
     killed: bool
+    by_user: bool = False  # stopped by Ctrl-C
 
 
 def read_outcome(
@@ -41,6 +42,7 @@ def read_outcome(
     metrics: list[MetricResult],
     terminated_at_s: float | None,
     killed: bool,
+    by_user: bool = False,
 ) -> Outcome:
     failure_path = tree.output_dir / "failure"
     failure = failure_path.read_text(encoding="utf-8", errors="replace") if failure_path.is_file() else None
@@ -57,6 +59,7 @@ def read_outcome(
         metrics=metrics,
         terminated_at_s=terminated_at_s,
         killed=killed,
+        by_user=by_user,
     )
 
 
@@ -67,7 +70,7 @@ def print_configuration(tree: RunTree, out: TextIO) -> None:
         print(f"  input/config/{name}: {json.dumps(content, ensure_ascii=False)}", file=out)
     for channel in sorted(p.name for p in tree.data_dir.iterdir()):
         files = files_under(tree.data_dir / channel)
-        print(f"  input/data/{channel}/: {_count(len(files), 'file')}, {_size(sum(s for _, s in files))}", file=out)
+        print(f"  input/data/{channel}/: {_count(len(files), 'file')}, {size_text(sum(s for _, s in files))}", file=out)
 
 
 def print_summary(outcome: Outcome, out: TextIO) -> None:
@@ -75,8 +78,12 @@ def print_summary(outcome: Outcome, out: TextIO) -> None:
     state = "succeeded" if outcome.exit_code == 0 else "failed"
     print(f"  exit status: {outcome.exit_code} ({state}); duration {outcome.duration_s:.2f} s", file=out)
     if outcome.terminated_at_s is not None:
-        how = "then SIGKILL: it did not stop in time" if outcome.killed else "forwarded to the entry point"
-        print(f"  interrupted: SIGTERM after {outcome.terminated_at_s:.2f} s, {how}", file=out)
+        if outcome.by_user:
+            how = "then SIGKILL" if outcome.killed else "forwarded to the entry point"
+            print(f"  interrupted: SIGTERM (Ctrl-C) after {outcome.terminated_at_s:.2f} s, {how}", file=out)
+        else:
+            how = "then SIGKILL: it did not stop in time" if outcome.killed else "forwarded to the entry point"
+            print(f"  interrupted: SIGTERM after {outcome.terminated_at_s:.2f} s, {how}", file=out)
     marker = "output/success" if outcome.success_file else "output/failure" if outcome.failure is not None else "none"
     print(f"  outcome file: {marker}", file=out)
     if outcome.failure is not None:
@@ -116,9 +123,9 @@ def _print_files(title: str, files: list[tuple[str, int]], out: TextIO) -> None:
     if not files:
         print(f"  {title}: no files", file=out)
         return
-    print(f"  {title}: {_count(len(files), 'file')}, {_size(sum(size for _, size in files))}", file=out)
+    print(f"  {title}: {_count(len(files), 'file')}, {size_text(sum(size for _, size in files))}", file=out)
     for name, size in files:
-        print(f"    {name}  {_size(size)}", file=out)
+        print(f"    {name}  {size_text(size)}", file=out)
 
 
 def _print_metrics(metrics: list[MetricResult], out: TextIO) -> None:
@@ -144,7 +151,8 @@ def _count(number: int, singular: str, plural: str | None = None) -> str:
     return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
-def _size(size: int) -> str:
+def size_text(size: int) -> str:
+    """A size as people read it: 512 B, 3.9 KiB, 48.0 MiB."""
     for unit in ("B", "KiB", "MiB", "GiB"):
         if size < 1024 or unit == "GiB":
             return f"{size} {unit}" if unit == "B" else f"{size:.1f} {unit}"

@@ -3,6 +3,7 @@ the output shows the job's own lines rather than the shim's environment banner."
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -141,3 +142,50 @@ def test_two_trial_runs_started_in_the_same_second_get_folders_of_their_own(tmp_
     first, second = (new_run_dir(job, None, now=1_000_000_000, suffix="-trials") for _ in range(2))
     assert first != second and first.name.endswith("-trials") and second.name.endswith("-trials")
     assert RUN_FOLDER.fullmatch(first.name) and RUN_FOLDER.fullmatch(second.name)
+
+
+def test_latest_links_to_the_last_run_started(tmp_path):
+    job = write_job(tmp_path / "job")
+    local = job.parent / ".local"
+    for _ in range(2):
+        status, _out = run_in_process(LocalOptions(job_path=job))
+        assert status == 0
+    newest = runs_in(job)[-1]
+    latest = local / "latest"
+    assert latest.is_symlink() and os.readlink(latest) == newest, "relative: the job's folder may move"
+    assert (latest / "output" / "success").is_file()
+    assert sorted(p.name for p in local.iterdir()) == sorted([".gitignore", "latest", *runs_in(job)]), "no temporary link left"
+
+
+def test_pruning_never_follows_latest_and_a_workdir_run_leaves_it_alone(tmp_path):
+    job = write_job(tmp_path / "job")
+    local = job.parent / ".local"
+    local.mkdir()
+    outside = tmp_path / "outside"
+    (outside / "20240101T000000Z").mkdir(parents=True)  # named like a run, and not one of this job's
+    (local / "latest").symlink_to(outside)
+    assert run_in_process(LocalOptions(job_path=job, keep_runs=0))[0] == 0
+    assert (outside / "20240101T000000Z").is_dir()
+    (run,) = runs_in(job)
+    assert os.readlink(local / "latest") == run
+    assert run_in_process(LocalOptions(job_path=job, workdir=tmp_path / "elsewhere"))[0] == 0
+    assert os.readlink(local / "latest") == run
+
+
+def test_a_folder_of_the_users_named_latest_is_left_alone(tmp_path):
+    job = write_job(tmp_path / "job")
+    (job.parent / ".local" / "latest").mkdir(parents=True)
+    (job.parent / ".local" / "latest" / "mine").write_text("kept\n")
+    status, out = run_in_process(LocalOptions(job_path=job))
+    assert status == 0
+    assert (job.parent / ".local" / "latest" / "mine").read_text() == "kept\n"
+    assert f"note: {job.parent / '.local' / 'latest'} is not a symbolic link; left as it is" in out
+
+
+def test_trials_make_latest_their_folder(tmp_path):
+    from sagemaker_byoc.local.layout import new_run_dir
+    from sagemaker_byoc.spec import load_job
+
+    job, _ = load_job(write_job(tmp_path / "job"))
+    trials = new_run_dir(job, None, suffix="-trials")
+    assert os.readlink(job.directory / ".local" / "latest") == trials.name

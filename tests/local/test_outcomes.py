@@ -289,7 +289,7 @@ def test_docker_builds_from_the_generated_dockerfile_and_mounts_the_folders_sage
     mounts = f" -v {base}/input:/opt/ml/input -v {base}/model:/opt/ml/model -v {base}/output:/opt/ml/output"
     assert f"{mounts} -v {base / 'checkpoints'}:/ckpt " in run
     assert " -e LOG_LEVEL=info -e TRAINING_JOB_NAME=local-test -e SM_STUDIO_LOCAL_MODE=true " in run
-    assert run.endswith(" local-test:local train")
+    assert run.endswith(" --hostname algo-1 local-test:local train"), "SageMaker's host name, which Docker adds to /etc/hosts"
     assert (base / "input" / "config" / "hyperparameters.json").is_file()
 
 
@@ -322,3 +322,32 @@ def test_log_evidence_is_the_lines_that_speak_of_resuming_outside_the_banner(tmp
     assert evidence == ["Restored weights from /opt/ml/checkpoints/state", "resuming at step 40"]
     endless = (f"resumed batch {n}" for n in range(10**9))  # read lazily: a long log costs nothing
     assert len(report(tmp_path, [], True, endless).log_evidence) == EVIDENCE_LINES
+
+
+# Like RECORDING_DOCKER, and each path it is given must exist from where it runs, as a real
+# engine opens them: the Dockerfile and the context of `build`, the host side of each volume.
+PATH_CHECKING_DOCKER = RECORDING_DOCKER.replace(
+    "esac\n",
+    """build) [ -f "$3" ] && [ -d "$6" ] || { echo "build: no $3 or $6 from $PWD" >&2; exit 125; } ;;
+run) while [ $# -gt 0 ]; do
+    if [ "$1" = -v ]; then [ -d "${2%%:*}" ] || { echo "run: no ${2%%:*} from $PWD" >&2; exit 125; }; fi
+    shift
+  done ;;
+esac
+""",
+)
+
+
+def test_docker_with_relative_paths_from_another_directory(tmp_path: Path):
+    job = write_job(tmp_path / "jobs" / "job")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    log = tmp_path / "docker.log"
+    env = {**_fake_docker(tmp_path / "bin", PATH_CHECKING_DOCKER), "DOCKER_LOG": str(log)}
+    relative_job = os.path.relpath(job, elsewhere)  # ../jobs/job/job.yaml
+    result = run_cli("run-local", relative_job, "--docker", "--workdir", "run", cwd=elsewhere, env=env)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    _version, build, _run = log.read_text().splitlines()
+    directory = job.parent.resolve()
+    assert build == f"build -f {directory / '.local' / 'docker' / 'Dockerfile'} -t local-test:local {directory}"
+    assert (elsewhere / "run" / "input" / "config" / "hyperparameters.json").is_file()

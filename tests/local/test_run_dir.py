@@ -107,3 +107,54 @@ def test_a_job_whose_code_and_data_are_its_own_directory_does_not_copy_earlier_r
     assert ".local" not in names and {"job.yaml", "train.py"} <= names
     assert not (latest / "input" / "data" / "train" / ".local").exists()
     assert (latest / "input" / "data" / "train" / "job.yaml").is_file()
+
+
+# Changes its channel as a script may in SageMaker's File mode, where the channel is a private
+# copy: rewrites one file, removes another, adds a third.
+CHANGES_ITS_CHANNEL = """\
+import os
+channel = os.environ["SM_CHANNEL_TRAIN"]
+with open(os.path.join(channel, "part-0.csv"), "w") as f:
+    f.write("rewritten\\n")
+os.remove(os.path.join(channel, "big.bin"))
+open(os.path.join(channel, "added.txt"), "w").close()
+"""
+
+
+def test_a_large_channel_is_still_a_private_copy_and_the_run_says_what_it_cost(tmp_path: Path, monkeypatch):
+    """Large or not, a channel is copied: the script may change it, as in SageMaker, and the
+    user's data stays as it was. Above the threshold the run says how much it copied and how
+    to copy less."""
+    from sagemaker_byoc.local import session
+
+    from .jobs import job_document
+
+    monkeypatch.setattr(session, "LARGE_CHANNEL_DATA_BYTES", 3000)
+    job = write_job(tmp_path / "job", job_document(), CHANGES_ITS_CHANNEL, data={"data/train/big.bin": "x" * 4000})
+    source = tmp_path / "job" / "data" / "train"
+    before = _snapshot(source)
+    status, output = run_in_process(LocalOptions(job))
+    assert status == 0, output
+    assert _snapshot(source) == before, "the user's data is untouched"
+    run = _run_dir_from(output) / "input" / "data" / "train"
+    assert sorted(p.name for p in run.iterdir()) == ["added.txt", "part-0.csv"]
+    assert (
+        "note: this run copied 3.9 KiB of channel data (train 3.9 KiB): each run gets a private copy, which the script "
+        "may change, as in SageMaker's File mode. --link-data links your files instead (a script that writes to its "
+        "channel then changes them); --keep N keeps fewer earlier runs (now 10)"
+    ) in output
+
+
+def test_no_copy_note_below_the_threshold_with_link_data_or_a_workdir(tmp_path: Path, monkeypatch):
+    from sagemaker_byoc.local import session
+
+    from .jobs import job_document
+
+    monkeypatch.setattr(session, "LARGE_CHANNEL_DATA_BYTES", 3000)
+    small = write_job(tmp_path / "small")
+    assert "channel data" not in run_in_process(LocalOptions(small))[1]
+    large = write_job(tmp_path / "large", job_document(), data={"data/train/big.bin": "x" * 4000})
+    assert "channel data" not in run_in_process(LocalOptions(large, link_data=True))[1]
+    status, output = run_in_process(LocalOptions(large, workdir=tmp_path / "run"))
+    assert status == 0
+    assert "note: this run copied 3.9 KiB of channel data (train 3.9 KiB)" in output and "--keep" not in output

@@ -21,7 +21,7 @@ from .harness import Awk
 
 # Every program shim/README.md lists under "Tools it uses", and those it no longer uses.
 TOOLS = ("awk", "env", "mkfifo", "rm", "tee", "cut", "tail", "cat", "sleep", "mkdir", "chmod", "dd", "cp",
-         "tar", "getent", "nslookup", "getconf", "wc", "ls", "tr", "date", "sh")
+         "tar", "getent", "nslookup", "uname", "getconf", "wc", "ls", "tr", "date", "sh")
 
 WRAPPER = """#!/bin/sh
 printf '%s\\n' {name} >>'{log}'

@@ -10,6 +10,8 @@ dash + mawk, every shell with mawk and every awk with dash.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +20,8 @@ import pytest
 
 from . import harness
 from .conftest import awk_params, require_awk, require_shell, shell_params
+from tests.tools import require_tool
+
 from .harness import AWKS, DEFAULT_AWK, DEFAULT_SHELL, SHELLS, Awk, Job, Shell
 
 RECORD = "TORCHRUN_RECORD"
@@ -222,3 +226,29 @@ def test_bad_rendezvous_timeout_is_refused(shim: Path, tmp_path: Path, timeout: 
     outcome = harness.run_shim(job, tmp_path / "tree")
     assert outcome.exit_code == 1 and not (tmp_path / "torchrun.json").exists()
     assert "TRAIN_RENDEZVOUS_TIMEOUT_SECONDS must be a whole number of seconds from 1 up" in outcome.failure
+
+
+def named_host(name: str) -> Shell:
+    """dash in a UTS namespace of its own, on a host called `name`."""
+    for tool in ("unshare", "hostname"):
+        require_tool(shutil.which(tool) is not None, f"{tool} is not installed")
+    require_tool(os.geteuid() == 0, "a UTS namespace needs root")
+    return Shell(f"dash on {name}", ("unshare", "--uts", "sh", "-c", 'hostname "$0" && exec dash "$1"', name))
+
+
+def test_a_host_name_that_does_not_resolve_fails_at_once(shim: Path, tmp_path: Path) -> None:
+    """torchrun's workers meet at this host's own name: one that resolves nowhere (a container
+    engine's random name) would keep them retrying for minutes. `.invalid` never resolves
+    (RFC 6761)."""
+    job = with_stand_in(Job(hyperparameters=TORCH), tmp_path)
+    outcome = harness.run_shim(job, tmp_path / "tree", shell=named_host("no-such-host.invalid"))
+    assert outcome.exit_code == 1 and not (tmp_path / "torchrun.json").exists(), outcome.describe()
+    assert "this host's name no-such-host.invalid does not resolve" in outcome.failure
+    assert "run-local --docker names its container algo-1" in outcome.failure
+
+
+def test_a_host_name_that_resolves_starts_torchrun(shim: Path, tmp_path: Path) -> None:
+    job = with_stand_in(Job(hyperparameters=TORCH), tmp_path)
+    outcome = harness.run_shim(job, tmp_path / "tree", shell=named_host("localhost"))
+    assert outcome.exit_code == 0, outcome.describe()
+    assert json.loads((tmp_path / "torchrun.json").read_text())["argv"] == ["--nnodes", "1", "--nproc_per_node", "1", "train.py"]

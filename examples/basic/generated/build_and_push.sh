@@ -12,7 +12,7 @@
 # script that sourced it, whose text lacks the line below (zsh names the sourced file, but says
 # that it is sourcing). Such a run is refused here, before it changes the shell (set -eu, the
 # functions; exit would end it), and so is a script read from standard input.
-# sagemaker-byoc build_and_push.sh of the build inputs sha256:0cf9edaed14b142505dadda9c7dd7a103ccd5ff5156d40f9c4a2260e96c78da5
+# sagemaker-byoc build_and_push.sh of the build inputs sha256:78312114863a83bd1bc4acb8d26d22b0d25e72f62b60819e1d99a1617cceebfe
 build_and_push_self=
 case $0 in
 */*) build_and_push_self=$0 ;;
@@ -36,7 +36,7 @@ case ${ZSH_EVAL_CONTEXT-} in
 *file) build_and_push_self= ;;
 esac
 if [ -z "$build_and_push_self" ] ||
-	! grep -qxF '# sagemaker-byoc build_and_push.sh of the build inputs sha256:0cf9edaed14b142505dadda9c7dd7a103ccd5ff5156d40f9c4a2260e96c78da5' "$build_and_push_self" 2>/dev/null; then
+	! grep -qxF '# sagemaker-byoc build_and_push.sh of the build inputs sha256:78312114863a83bd1bc4acb8d26d22b0d25e72f62b60819e1d99a1617cceebfe' "$build_and_push_self" 2>/dev/null; then
 	printf '%s\n' "build_and_push: error: run this script as a file (sh path/to/build_and_push.sh), not sourced with . or source nor read from standard input: it builds the Dockerfile beside its own file" >&2
 	unset build_and_push_self build_and_push_path build_and_push_dir
 	# Sourced, return leaves the shell that sourced it running. Not sourced, return ends the script
@@ -50,7 +50,7 @@ set -eu
 region=us-east-1
 account=123456789012
 repository=byoc/basic
-tag=0cf9edaed14b
+tag=78312114863a
 registry="$account.dkr.ecr.$region.amazonaws.com"
 image="$registry/$repository:$tag"
 

@@ -12,7 +12,7 @@
 # script that sourced it, whose text lacks the line below (zsh names the sourced file, but says
 # that it is sourcing). Such a run is refused here, before it changes the shell (set -eu, the
 # functions; exit would end it), and so is a script read from standard input.
-# sagemaker-byoc build_and_push.sh of the build inputs sha256:21fe8a722e86430cc5cce09bc9cc7b76ac6d79bc532656a66b0623404141c41a
+# sagemaker-byoc build_and_push.sh of the build inputs sha256:26d9157746e20ee12a5b04aa6b22520ee14ab45b0ccd1d2f358f82420410c6c3
 build_and_push_self=
 case $0 in
 */*) build_and_push_self=$0 ;;
@@ -36,7 +36,7 @@ case ${ZSH_EVAL_CONTEXT-} in
 *file) build_and_push_self= ;;
 esac
 if [ -z "$build_and_push_self" ] ||
-	! grep -qxF '# sagemaker-byoc build_and_push.sh of the build inputs sha256:21fe8a722e86430cc5cce09bc9cc7b76ac6d79bc532656a66b0623404141c41a' "$build_and_push_self" 2>/dev/null; then
+	! grep -qxF '# sagemaker-byoc build_and_push.sh of the build inputs sha256:26d9157746e20ee12a5b04aa6b22520ee14ab45b0ccd1d2f358f82420410c6c3' "$build_and_push_self" 2>/dev/null; then
 	printf '%s\n' "build_and_push: error: run this script as a file (sh path/to/build_and_push.sh), not sourced with . or source nor read from standard input: it builds the Dockerfile beside its own file" >&2
 	unset build_and_push_self build_and_push_path build_and_push_dir
 	# Sourced, return leaves the shell that sourced it running. Not sourced, return ends the script
@@ -50,7 +50,7 @@ set -eu
 region=us-west-2
 account=123456789012
 repository=byoc/cuda-detector
-tag=21fe8a722e86
+tag=26d9157746e2
 registry="$account.dkr.ecr.$region.amazonaws.com"
 image="$registry/$repository:$tag"
 

@@ -12,7 +12,7 @@
 # script that sourced it, whose text lacks the line below (zsh names the sourced file, but says
 # that it is sourcing). Such a run is refused here, before it changes the shell (set -eu, the
 # functions; exit would end it), and so is a script read from standard input.
-# sagemaker-byoc build_and_push.sh of the build inputs sha256:0edae1182202debe2eb013573b7a0879de54607d86145816a0c6559b0f5a5f4e
+# sagemaker-byoc build_and_push.sh of the build inputs sha256:41602eecf4fe85dd5e60308b9a7a814d723138abe5387894e783b7cf2519b1b3
 build_and_push_self=
 case $0 in
 */*) build_and_push_self=$0 ;;
@@ -36,7 +36,7 @@ case ${ZSH_EVAL_CONTEXT-} in
 *file) build_and_push_self= ;;
 esac
 if [ -z "$build_and_push_self" ] ||
-	! grep -qxF '# sagemaker-byoc build_and_push.sh of the build inputs sha256:0edae1182202debe2eb013573b7a0879de54607d86145816a0c6559b0f5a5f4e' "$build_and_push_self" 2>/dev/null; then
+	! grep -qxF '# sagemaker-byoc build_and_push.sh of the build inputs sha256:41602eecf4fe85dd5e60308b9a7a814d723138abe5387894e783b7cf2519b1b3' "$build_and_push_self" 2>/dev/null; then
 	printf '%s\n' "build_and_push: error: run this script as a file (sh path/to/build_and_push.sh), not sourced with . or source nor read from standard input: it builds the Dockerfile beside its own file" >&2
 	unset build_and_push_self build_and_push_path build_and_push_dir
 	# Sourced, return leaves the shell that sourced it running. Not sourced, return ends the script
@@ -56,7 +56,7 @@ image="$registry/$repository:$tag"
 # The image also gets a tag naming its build inputs (a hash of the Dockerfile, the shim, the
 # requirements and the code): submit refuses an image under $tag that lacks the current one,
 # which is how an explicit tag left on old code shows up.
-inputs_tag=inputs-0edae1182202debe2eb013573b7a0879de54607d86145816a0c6559b0f5a5f4e
+inputs_tag=inputs-41602eecf4fe85dd5e60308b9a7a814d723138abe5387894e783b7cf2519b1b3
 inputs_image="$registry/$repository:$inputs_tag"
 
 say() {
