@@ -153,6 +153,10 @@ def init_command(args: argparse.Namespace) -> int:
     # The commands as they can be pasted: the folder quoted for the shell, and shown as escapes
     # where it holds characters a terminal would act on.
     print(escape.terminal(f"wrote a starter job {name} to {directory}; next:"))
+    setup = starter.local_setup(directory, variant)
+    if setup:
+        print("  # run-local needs torch on this machine: a .venv beside job.yaml, which it uses")
+        print(escape.terminal("  " + " && ".join(" ".join(escape.sh(word) for word in command) for command in setup)))
     print(escape.terminal(f"  sagemaker-byoc run-local {escape.sh(str(job))}"))
     print(escape.terminal(f"  sagemaker-byoc compile {escape.sh(str(job))}"))
     return EXIT_OK

@@ -72,9 +72,24 @@ def starter_files(name: str, variant: Variant) -> dict[str, bytes]:
     if variant.torch:
         files["local-requires.txt"] = (
             b"# run-local skips the job (exit 3) when the Python it runs the script with lacks torch;\n"
-            b"# give one that has it with --python.\npython torch\n"
+            b"# make a .venv beside job.yaml that has it (run-local uses it), or give one with --python.\n"
+            b"python torch\n"
         )
     return files
+
+
+# What a local run of a torch starter needs here: PyTorch's CPU build, whichever the image has
+# (a rehearsal on this machine's CPU; the script uses a GPU where there is one).
+LOCAL_TORCH = ("torch==2.4.1+cpu", "--extra-index-url", "https://download.pytorch.org/whl/cpu")
+
+
+def local_setup(directory: Path, variant: Variant) -> list[list[str]]:
+    """The commands that make the starter run locally as written: for a torch starter, a .venv
+    beside job.yaml with torch, which run-local finds there. None for the others."""
+    if not variant.torch:
+        return []
+    venv = directory / ".venv"
+    return [["python3", "-m", "venv", str(venv)], [str(venv / "bin" / "pip"), "install", *LOCAL_TORCH]]
 
 
 def write_starter(directory: Path, files: dict[str, bytes]) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shlex
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -196,3 +198,29 @@ def test_a_cpu_torch_starter_installs_torch_from_pytorchs_cpu_index(tmp_path, op
                            '"https://download.pytorch.org/whl/cpu", "torch==2.4.1+cpu"]')
     else:
         assert "download.pytorch.org" not in dockerfile and "+cpu" not in dockerfile
+
+
+def test_a_torch_starter_says_how_to_run_it_here_and_runs_with_that_venv(tmp_path):
+    """init prints the commands that give run-local a torch (a .venv beside job.yaml, found
+    without --python); a venv that has torch there runs the starter as written."""
+    require_tool(importlib.util.find_spec("torch") is not None, "the torch starter needs torch (requirements-dev.txt pins a CPU build)")
+    folder = tmp_path / "my job"
+    wrote = run_compiler("init", folder, "--gpu", cwd=tmp_path)
+    lines = wrote.stdout.splitlines()
+    setup = next(line for line in lines if "-m venv" in line)
+    make_venv, install = (shlex.split(command) for command in setup.strip().split(" && "))
+    assert make_venv == ["python3", "-m", "venv", str(folder / ".venv")]
+    assert install[:2] == [str(folder / ".venv" / "bin" / "pip"), "install"] and "torch==2.4.1+cpu" in install
+    assert lines.index(next(line for line in lines if line.strip().startswith("sagemaker-byoc run-local"))) > lines.index(setup)
+    # The venv as those commands make it, with this machine's torch instead of a download.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder / ".venv")], check=True)
+    (site,) = (folder / ".venv" / "lib").glob("python3*/site-packages")
+    (site / "outer.pth").write_text(str(Path(importlib.util.find_spec("torch").origin).parents[1]) + "\n")
+    ran = run_compiler("run-local", folder / "job.yaml", "--workdir", tmp_path / "run", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert ".venv" in ran.stdout + ran.stderr  # the note that says which interpreter ran
+
+
+def test_a_plain_starter_needs_no_setup(tmp_path):
+    wrote = run_compiler("init", tmp_path / "job", cwd=tmp_path)
+    assert "venv" not in wrote.stdout
