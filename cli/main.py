@@ -50,8 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except starter.StarterError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as stop:
+        # 128 + the signal, as a shell reports a command it stopped: SIGTERM (run-local's, as
+        # Ctrl-C) or SIGINT.
+        return getattr(stop, "exit_status", 130)
 
 
 def compile_command(args: argparse.Namespace) -> int:

@@ -43,11 +43,24 @@ class Finished:
     duration_s: float
     terminated_at_s: float | None  # when SIGTERM was sent, None if it was not
     killed: bool  # SIGKILL after the grace period, or at a second Ctrl-C
-    interrupted: bool = False  # stopped by Ctrl-C (only with on_interrupt)
+    interrupted: bool = False  # stopped by Ctrl-C or a SIGTERM to run-local (only with on_interrupt)
+    terminated: bool = False  # that was a SIGTERM
 
 
-# Told what a Ctrl-C does, as it does it: "stop" once SIGTERM is sent, "kill" at a second one.
+# Told what a Ctrl-C does, as it does it: "stop" once SIGTERM is sent, "kill" at a second one;
+# "terminate" when run-local itself was sent SIGTERM and passed it on.
 InterruptObserver = Callable[[str], None]
+
+
+class Terminated(KeyboardInterrupt):
+    """run-local was sent SIGTERM (`timeout`, a CI runner, `kill`): it stops the job as a Ctrl-C
+    does, instead of leaving it running without it."""
+
+    exit_status = 143  # 128 + SIGTERM, as a shell reports it
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 class _LineLog:
@@ -151,7 +164,9 @@ def run_streaming(
     ]
     for pump in pumps:
         pump.start()
-    terminated_at, killed, interrupted = None, False, False
+    terminated_at, killed, interrupted, terminated = None, False, False, False
+    # SIGTERM to run-local stops the job too (signal handlers belong to the main thread).
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if threading.current_thread() is threading.main_thread() else None
     try:
         try:
             if terminate_after_s is not None:
@@ -161,15 +176,15 @@ def run_streaming(
                     terminated_at = time.monotonic() - started
                     killed = _stop(process, kill_after_term_s)
             process.wait()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             # Ctrl-C stops the job as StopTrainingJob would; a second Ctrl-C, or the grace
             # period running out, kills it.
             if terminated_at is None:
                 terminated_at = time.monotonic() - started
-            interrupted = True
+            interrupted, terminated = True, isinstance(stop, Terminated)
             try:
                 if on_interrupt is not None:
-                    on_interrupt("stop")
+                    on_interrupt("terminate" if terminated else "stop")
                 killed = _stop(process, kill_after_term_s)
             except KeyboardInterrupt:
                 if on_interrupt is not None:
@@ -180,6 +195,8 @@ def run_streaming(
             if on_interrupt is None:
                 raise
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         # Whatever the command left behind goes with it; without this a background process
         # could also hold the pipes open for ever.
         _kill_group(process)
@@ -191,7 +208,7 @@ def run_streaming(
             with lines._lock:
                 log_file.close()
     duration = time.monotonic() - started
-    return Finished(_shell_status(process.returncode), duration, terminated_at, killed, interrupted)
+    return Finished(_shell_status(process.returncode), duration, terminated_at, killed, interrupted, terminated)
 
 
 def _stop(process: subprocess.Popen, grace_s: float) -> bool:

@@ -44,7 +44,7 @@ from sagemaker_byoc.local.layout import (
 from sagemaker_byoc.local.hints import OptMlScan, opt_ml_hint
 from sagemaker_byoc.local.metrics import MetricScan
 from sagemaker_byoc.local.paths import container_path, localize
-from sagemaker_byoc.local.process import KILL_AFTER_TERM_S, run_streaming
+from sagemaker_byoc.local.process import KILL_AFTER_TERM_S, Terminated, run_streaming
 from sagemaker_byoc.local.resume import access_times_recorded, carry_checkpoints, report
 from sagemaker_byoc.local.summary import Outcome, print_configuration, print_resume, print_summary, read_outcome, size_text
 from sagemaker_byoc.spec import SpecError
@@ -131,9 +131,10 @@ def run_local(options: LocalOptions, out: TextIO | None = None) -> int:
                 status = EXIT_SUCCEEDED if outcome.exit_code == 0 else EXIT_FAILED
             else:
                 status = _rehearse_interruption(run_dir, compiled, options, client, out)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             # The first line named it, long ago: after a Ctrl-C it is what one looks at next.
-            print(f"stopped by Ctrl-C; run directory: {_named_run(job, options, run_dir)}", file=out, flush=True)
+            by = "SIGTERM" if isinstance(stop, Terminated) else "Ctrl-C"
+            print(f"stopped by {by}; run directory: {_named_run(job, options, run_dir)}", file=out, flush=True)
             raise
         print(f"run directory: {_named_run(job, options, run_dir)}", file=out, flush=True)
         return status
@@ -223,7 +224,14 @@ def _attempt(
 
     def on_interrupt(step: str) -> None:
         # Said the moment it happens: the wait that follows may be long, and silent otherwise.
-        if step == "stop":
+        if step == "terminate":
+            print(
+                f"stopping the job (run-local got SIGTERM): SIGTERM sent to train, which passes it to the script; "
+                f"waiting up to {options.stop_grace_s:g} s for it to end, then SIGKILL",
+                file=out,
+                flush=True,
+            )
+        elif step == "stop":
             print(
                 f"stopping the job (Ctrl-C): SIGTERM sent to train, which passes it to the script, as StopTrainingJob does; "
                 f"waiting up to {options.stop_grace_s:g} s for it to end (SageMaker waits 120 s), then SIGKILL. "
@@ -255,14 +263,14 @@ def _attempt(
         metrics,
         finished.terminated_at_s,
         finished.killed,
-        by_user=finished.interrupted,
+        by_user=("run-local got SIGTERM" if finished.terminated else "Ctrl-C") if finished.interrupted else "",
     )
     print_summary(outcome, out)
     # Inside the image /opt/ml is real: a missing file there is missing.
     if outcome.exit_code != 0 and client is None and missing.path is not None:
         print(opt_ml_hint(missing.path, (channel.name for channel in job.inputs)), file=out)
     if finished.interrupted:
-        raise KeyboardInterrupt  # the summary is out; nothing after this attempt runs
+        raise Terminated if finished.terminated else KeyboardInterrupt  # the summary is out; nothing after this attempt runs
     return outcome
 
 

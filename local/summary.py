@@ -30,7 +30,7 @@ class Outcome:
     metrics: list[MetricResult]
     terminated_at_s: float | None
     killed: bool
-    by_user: bool = False  # stopped by Ctrl-C
+    by_user: str = ""  # what stopped it when the user did: "Ctrl-C", or "run-local got SIGTERM"
 
 
 def read_outcome(
@@ -42,7 +42,7 @@ def read_outcome(
     metrics: list[MetricResult],
     terminated_at_s: float | None,
     killed: bool,
-    by_user: bool = False,
+    by_user: str = "",
 ) -> Outcome:
     failure_path = tree.output_dir / "failure"
     failure = failure_path.read_text(encoding="utf-8", errors="replace") if failure_path.is_file() else None
@@ -80,7 +80,7 @@ def print_summary(outcome: Outcome, out: TextIO) -> None:
     if outcome.terminated_at_s is not None:
         if outcome.by_user:
             how = "then SIGKILL" if outcome.killed else "forwarded to the entry point"
-            print(f"  interrupted: SIGTERM (Ctrl-C) after {outcome.terminated_at_s:.2f} s, {how}", file=out)
+            print(f"  interrupted: SIGTERM ({outcome.by_user}) after {outcome.terminated_at_s:.2f} s, {how}", file=out)
         else:
             how = "then SIGKILL: it did not stop in time" if outcome.killed else "forwarded to the entry point"
             print(f"  interrupted: SIGTERM after {outcome.terminated_at_s:.2f} s, {how}", file=out)

@@ -201,3 +201,24 @@ def test_a_run_names_its_directory_at_the_end_too(tmp_path: Path):
     workdir = tmp_path / "work"
     status, out = run_in_process(LocalOptions(job_path=job, workdir=workdir))
     assert status == 0 and out.splitlines()[-1] == f"run directory: {workdir.resolve()}"
+
+
+def test_sigterm_to_run_local_stops_the_job_as_ctrl_c_does(tmp_path: Path, start):
+    """`timeout`, a CI runner or `kill` sends run-local SIGTERM: the job is stopped and waited
+    for, not left running without it."""
+    job = write_job(tmp_path / "job", job_document(), script=WAITS_FOR_RELEASE)
+    run = start(job)
+    run_dir = Path(run.until("run directory: ").removeprefix("run directory: "))
+    script = int(run.until("ready ").split()[1])
+    run.process.send_signal(signal.SIGTERM)
+    stopping = run.until("stopping the job")
+    assert alive(script), "the line came while the script was still running"
+    assert stopping.startswith("stopping the job (run-local got SIGTERM): SIGTERM sent to train")
+    (run_dir / "output" / "data" / "release").touch()
+    rest = run.rest()
+    assert run.process.returncode == 143, "\n".join(run.seen[-40:])
+    assert (run_dir / "output" / "data" / "got-sigterm").exists()
+    assert "  interrupted: SIGTERM (run-local got SIGTERM) after" in "\n".join(rest)
+    assert rest[-1].startswith(f"stopped by SIGTERM; run directory: {run_dir}")
+    assert ends(script)
+    assert not any("Traceback" in line for line in run.seen)
