@@ -18,6 +18,7 @@ where a module has any. It is a report, not a test: `make test` never runs it.
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import random
 import re
@@ -43,6 +44,7 @@ MODULE_TESTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("aws/java_regex.py", ("tests/test_java_pattern_oracle.py", "tests/test_request_rules.py")),
     ("aws/service_model.py", ("tests/test_request_rules.py", "tests/test_cli_model_parity.py")),
     ("spec/code_tree.py", ("tests/local/test_containment.py", "tests/compiler/test_build_context.py")),
+    ("spec/hyperparameter_encoding.py", ("tests/compiler/test_hyperparameter_encoding.py", "tests/local/test_hyperparameter_encoding.py", "tests/sdk")),
     ("spec/*.py", _SPEC_AND_COMPILER_TESTS),
     ("aws/*.py", _SPEC_AND_COMPILER_TESTS),
     ("text/*.py", _SPEC_AND_COMPILER_TESTS),
@@ -135,16 +137,16 @@ def _swapped(line: str, swaps) -> list[str]:
 
 
 def _code_lines(text: str, python: bool):
-    """(1-based number, line) of lines worth mutating: not blank, not comments, not docstrings."""
-    in_docstring = False
+    """(1-based number, line) of lines worth mutating: not blank, not comments, not docstrings
+    (a string alone as a statement, found by the parser: the lines that only read as text)."""
+    prose: set[int] = set()
+    if python:
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                prose.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
     for number, line in enumerate(text.splitlines(keepends=True), 1):
         stripped = line.strip()
-        if python and stripped.startswith(('"""', "'''")):
-            quotes = stripped[:3]
-            if not (len(stripped) > 3 and stripped.endswith(quotes)):
-                in_docstring = not in_docstring
-            continue
-        if in_docstring or not stripped or stripped.startswith("#"):
+        if number in prose or not stripped or stripped.startswith("#"):
             continue
         if python and stripped.startswith(("import ", "from ", "@", "def ", "class ", "else:", "try:", "finally:")):
             continue

@@ -38,9 +38,10 @@ NOT_TOOLS = {
     "tests/shim/test_printable_table.py": [
         'pytest.skip(f"Python\'s Unicode is {unicodedata.unidata_version}; the shim\'s table is {TABLE_UNICODE_VERSION}")',
     ] * 2,
-    # Bases that cannot be had here (CUDA, Python 3.12) and images of gigabytes built on request.
+    # Bases that cannot be had here (CUDA, Python 3.12, a private ECR registry) and images of gigabytes built on request.
     "tests/image/test_examples.py": [
         'pytest.skip(f"{example.name}: CUDA base {reference} cannot be had here (no registry access)")',
+        'pytest.skip(f"{example.name}: base {reference} is in a private ECR registry, which needs AWS credentials and network access")',
         'pytest.skip(f"{example.name}: {why}; set {variable}=1 to build it")',
         "pytest.skip(f\"{example.name}: {reference} is not in the image storage and has no stand-in (Debian's python3 is 3.11)\")",
     ],
