@@ -75,7 +75,7 @@ lint: $(VENV)/.dev ## Check the import layers and that no imports form a cycle (
 	cd $(LINT_TREE) && PYTHONPATH=. $(CURDIR)/$(VENV)/bin/lint-imports --no-cache $(CURDIR)/pyproject.toml
 
 .PHONY: test
-test: $(VENV)/.dev oracle lint check ## Run every test (needs the tools .ci/run installs; missing ones skip)
+test: $(VENV)/.dev oracle sdk lint check ## Run every test (needs the tools .ci/run installs; missing ones skip)
 	$(PY) -m pytest -n auto tests
 
 .PHONY: bench
@@ -105,6 +105,28 @@ $(ORACLE)/.installed:
 
 .PHONY: oracle
 oracle: $(ORACLE)/.installed ## Install the toolkit into .oracle/ (the shim tests' oracle)
+
+# hyperparameter_encoding's oracle (tests/sdk): the SageMaker Python SDK v2 (Estimator, PyTorch)
+# and v3's ModelTrainer (sagemaker-train and sagemaker-core, the training half of sagemaker
+# 3.27.0), each in a virtualenv of its own, as both are the import name `sagemaker`; never a
+# dependency of the project. The tests capture their requests offline.
+SDK_V2 := .sdk-v2
+SDK_V3 := .sdk-v3
+SDK_V2_PINS := sagemaker==2.257.7
+SDK_V3_PINS := sagemaker-train==1.27.0 sagemaker-core==2.27.0
+
+$(SDK_V2)/.installed:
+	@test -x $(SDK_V2)/bin/python || $(PYTHON) -m venv $(SDK_V2)
+	$(SDK_V2)/bin/python -m pip install -q --disable-pip-version-check $(SDK_V2_PINS)
+	@touch $@
+
+$(SDK_V3)/.installed:
+	@test -x $(SDK_V3)/bin/python || $(PYTHON) -m venv $(SDK_V3)
+	$(SDK_V3)/bin/python -m pip install -q --disable-pip-version-check $(SDK_V3_PINS)
+	@touch $@
+
+.PHONY: sdk
+sdk: $(SDK_V2)/.installed $(SDK_V3)/.installed ## Install the SageMaker SDK v2 into .sdk-v2/ and v3's ModelTrainer into .sdk-v3/ (tests/sdk's oracle)
 
 # CPU TensorFlow for the tf-mnist example's local run, in a virtualenv of its own (1.3 GB): the
 # test puts .tf/bin first on PATH, so that the job's python3 imports it. .ci/run installs it.
@@ -140,4 +162,4 @@ mutants: $(VENV)/.dev oracle ## Mutation report: kill rate per module and surviv
 
 .PHONY: clean
 clean: ## Remove the virtualenvs and caches
-	rm -rf $(VENV) .oracle .tf .pytest_cache .hypothesis
+	rm -rf $(VENV) .oracle .sdk-v2 .sdk-v3 .tf .pytest_cache .hypothesis

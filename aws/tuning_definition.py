@@ -6,6 +6,12 @@ by the tuning request's builder (compiler/tuning_request.py).
 
 TUNING_JOB_NAME_MAX = 32
 
+# The member of CreateTrainingJob's ResourceConfig that a tuning job's definition does not take:
+# botocore's model (HyperParameterTuningResourceConfig) says "Hyperparameter tuning jobs use warm
+# pools by default, which reuse clusters between training jobs", with the exception of
+# KeepAlivePeriodInSeconds; the SDK leaves it out of the tuning request (v2 and v3).
+WARM_POOL = "KeepAlivePeriodInSeconds"
+
 # Members of CreateTrainingJob that HyperParameterTrainingJobDefinition takes under the same name.
 DEFINITION_MEMBERS = (
     "AlgorithmSpecification",

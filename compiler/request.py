@@ -8,7 +8,6 @@ shows both).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +18,7 @@ from sagemaker_byoc.spec.distribution_hyperparameters import (
     MPI_PROCESSES_PER_HOST,
     TORCH_DISTRIBUTED_ENABLED,
 )
+from sagemaker_byoc.spec.hyperparameter_encoding import DEFAULT, ENCODINGS, FRAMEWORK, encode
 from sagemaker_byoc.spec.model import Channel, Job, Rule
 
 RequestPath = tuple[str | int, ...]
@@ -90,13 +90,23 @@ class Request:
 _ABSENT = object()
 
 
-def encode_hyperparameter(value: Any) -> str:
-    """Every value JSON-encoded, as the SageMaker SDK's framework estimators do: lossless, and
-    decoded by the toolkit and the shim with json.loads ('adam' becomes '"adam"')."""
-    return json.dumps(value)
+def encode_hyperparameter(value: Any, encoding: str = DEFAULT) -> str:
+    """A value as job.yaml's hyperparameter_encoding writes it (spec/hyperparameter_encoding.py):
+    by default JSON-encoded, as the SageMaker SDK's framework estimators do ('adam' becomes
+    '"adam"'); the toolkit and the shim decode it with json.loads, else keep the text."""
+    return encode(value, encoding)
 
 
-JSON_ENCODED = "JSON-encoded, as the SDK's estimators do"
+# The distribution's hyperparameters: only the SDK's framework estimators take a distribution,
+# and they write it JSON-encoded, whatever the job's hyperparameter_encoding.
+DISTRIBUTION_ENCODED = "JSON-encoded, as the SDK's framework estimators write a distribution"
+
+
+def encoding_rule(job: Job) -> str:
+    """explain's words for how the job's hyperparameters were encoded."""
+    given = "hyperparameter_encoding" in job.source.data
+    chosen = job.hyperparameter_encoding
+    return f"{ENCODINGS[chosen]} (hyperparameter_encoding: {chosen}{'' if given else ', the default'})"
 IN_SECONDS = "a duration, in seconds"
 
 # The job.yaml section behind each top-level request member, for violations of the member as a
@@ -128,8 +138,9 @@ def build_request(job: Job, image_uri: str) -> Request:
     request.set(("TrainingJobName",), job.name, ("name",), "submit appends -<UTC timestamp> to make it unique")
     request.set(("RoleArn",), job.role, ("role",))
     _algorithm(request, job, image_uri)
+    rule = encoding_rule(job)
     for name, value in job.hyperparameters.items():
-        request.set(("HyperParameters", name), encode_hyperparameter(value), ("hyperparameters", name), JSON_ENCODED)
+        request.set(("HyperParameters", name), encode_hyperparameter(value, job.hyperparameter_encoding), ("hyperparameters", name), rule)
     _distribution(request, job)
     for index, channel in enumerate(job.inputs):
         _channel(request, index, channel)
@@ -199,22 +210,23 @@ def _channel(request: Request, index: int, channel: Channel) -> None:
 
 
 def _distribution(request: Request, job: Job) -> None:
-    """The distribution under the SDK's hyperparameter names, JSON-encoded like every value."""
+    """The distribution under the SDK's hyperparameter names, JSON-encoded as the SDK's PyTorch
+    estimator writes its distribution= (tests/sdk), whatever the job's hyperparameter_encoding."""
     distribution = job.distribution
     if distribution.type == "none":
         return
     spec: SpecPath = ("distribution",)
     enabled = TORCH_DISTRIBUTED_ENABLED if distribution.type == "torchrun" else MPI_ENABLED
-    request.set(("HyperParameters", enabled), encode_hyperparameter(True), (*spec, "type"), "the SageMaker SDK's name for this distribution type")
+    request.set(("HyperParameters", enabled), encode_hyperparameter(True, FRAMEWORK), (*spec, "type"), "the SageMaker SDK's name for this distribution type")
     if distribution.processes_per_host is not None:
-        count = encode_hyperparameter(distribution.processes_per_host)
-        request.set(("HyperParameters", MPI_PROCESSES_PER_HOST), count, (*spec, "processes_per_host"), JSON_ENCODED)
+        count = encode_hyperparameter(distribution.processes_per_host, FRAMEWORK)
+        request.set(("HyperParameters", MPI_PROCESSES_PER_HOST), count, (*spec, "processes_per_host"), DISTRIBUTION_ENCODED)
     if distribution.mpi_options is not None:
-        options = encode_hyperparameter(distribution.mpi_options)
-        request.set(("HyperParameters", MPI_CUSTOM_OPTIONS), options, (*spec, "mpi_options"), JSON_ENCODED)
+        options = encode_hyperparameter(distribution.mpi_options, FRAMEWORK)
+        request.set(("HyperParameters", MPI_CUSTOM_OPTIONS), options, (*spec, "mpi_options"), DISTRIBUTION_ENCODED)
     if distribution.instance_groups:
-        groups = encode_hyperparameter(list(distribution.instance_groups))
-        request.set(("HyperParameters", DISTRIBUTION_INSTANCE_GROUPS), groups, (*spec, "instance_groups"), JSON_ENCODED)
+        groups = encode_hyperparameter(list(distribution.instance_groups), FRAMEWORK)
+        request.set(("HyperParameters", DISTRIBUTION_INSTANCE_GROUPS), groups, (*spec, "instance_groups"), DISTRIBUTION_ENCODED)
 
 
 def _output(request: Request, job: Job) -> None:

@@ -3,14 +3,16 @@
 The training job definition is the CreateTrainingJob request itself, member for member, so the
 two can never drift apart: what the tuning API has no place for (the job name, the tags, which
 move to the tuning job) is left out, and the hyperparameters become the static ones, less the
-tuned names. Origins carry over, so a violation is still reported at its job.yaml line.
+tuned names. Origins carry over, so a violation is still reported at its job.yaml line. The
+definition's ResourceConfig has no warm pool (KeepAlivePeriodInSeconds): the tuning API takes
+none.
 """
 
 from __future__ import annotations
 
 import copy
 
-from sagemaker_byoc.aws.tuning_definition import DEFINITION_MEMBERS, TUNING_JOB_NAME_MAX
+from sagemaker_byoc.aws.tuning_definition import DEFINITION_MEMBERS, TUNING_JOB_NAME_MAX, WARM_POOL
 from sagemaker_byoc.compiler.request import Request, RequestPath, encode_hyperparameter
 from sagemaker_byoc.spec.model import Job, ParameterRange, Tuning
 
@@ -39,11 +41,12 @@ def build_tuning_request(job: Job, training: Request) -> Request:
     request.origins[("HyperParameterTuningJobConfig",)] = ("tuning",)
     request.origins[("TrainingJobDefinition",)] = ()
     request.set(("HyperParameterTuningJobName",), tuning_job_name(job.name), ("name",))
-    _config(request, tuning)
+    _config(request, tuning, job.hyperparameter_encoding)
     definition: RequestPath = ("TrainingJobDefinition",)
     for member in DEFINITION_MEMBERS:
         if member in training.body:
             _copy(training, (member,), request, (*definition, member))
+    _without_warm_pool(request, (*definition, "ResourceConfig"))
     for name, value in training.body.get("HyperParameters", {}).items():
         if name not in tuning.tuned_names:
             request.set((*definition, "StaticHyperParameters", name), value, training.origin(("HyperParameters", name)))
@@ -52,7 +55,17 @@ def build_tuning_request(job: Job, training: Request) -> Request:
     return request
 
 
-def _config(request: Request, tuning: Tuning) -> None:
+def _without_warm_pool(request: Request, resources: RequestPath) -> None:
+    """The tuning API takes no KeepAlivePeriodInSeconds (botocore's model: "Hyperparameter
+    tuning jobs use warm pools by default, which reuse clusters between training jobs"); the
+    SDK leaves it out too. spec/semantics.py warns at the line that set it."""
+    config = request.lookup(resources)
+    if isinstance(config, dict) and config.pop(WARM_POOL, None) is not None:
+        request.origins.pop((*resources, WARM_POOL), None)
+        request.rules.pop((*resources, WARM_POOL), None)
+
+
+def _config(request: Request, tuning: Tuning, encoding: str) -> None:
     config: RequestPath = ("HyperParameterTuningJobConfig",)
     request.set((*config, "Strategy"), tuning.strategy, ("tuning", "strategy"))
     objective = (*config, "HyperParameterTuningJobObjective")
@@ -69,16 +82,17 @@ def _config(request: Request, tuning: Tuning) -> None:
     counts = dict.fromkeys(RANGE_MEMBERS.values(), 0)
     for r in tuning.ranges:
         member = RANGE_MEMBERS[r.kind]
-        _range(request, (*config, "ParameterRanges", member, counts[member]), r)
+        _range(request, (*config, "ParameterRanges", member, counts[member]), r, encoding)
         counts[member] += 1
 
 
-def _range(request: Request, at: RequestPath, r: ParameterRange) -> None:
+def _range(request: Request, at: RequestPath, r: ParameterRange, encoding: str) -> None:
     spec = ("tuning", "ranges", r.name)
     request.set((*at, "Name"), r.name, spec)
     if r.kind == "Categorical":
+        # In the job's encoding, as the static values: a trial gets what a training job would.
         for index, value in enumerate(r.values):
-            request.set((*at, "Values", index), encode_hyperparameter(value), (*spec, "values", index))
+            request.set((*at, "Values", index), encode_hyperparameter(value, encoding), (*spec, "values", index))
         return
     request.set((*at, "MinValue"), plain_decimal(r.min), (*spec, "min"))
     request.set((*at, "MaxValue"), plain_decimal(r.max), (*spec, "max"))

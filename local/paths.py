@@ -56,14 +56,15 @@ def localize(
     hyperparameters = {}
     for name, encoded in (request.get("HyperParameters") or {}).items():
         try:
-            value = json.loads(encoded)
+            value, as_json = json.loads(encoded), True
         except ValueError:
-            value = encoded
+            value, as_json = encoded, False  # sent as it is (hyperparameter_encoding: estimator, model_trainer)
         replacement = local_path(value, base, checkpoint_path, checkpoint_dir) if isinstance(value, str) else None
         if replacement is None:
             hyperparameters[name] = encoded
         else:
-            hyperparameters[name] = json.dumps(replacement)
+            # Written as the value was: JSON-encoded, or as it is.
+            hyperparameters[name] = json.dumps(replacement) if as_json else replacement
             mapped.append(Mapped(f"hyperparameter {name}", value, replacement))
     environment = {}
     for name, value in (request.get("Environment") or {}).items():

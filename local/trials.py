@@ -22,6 +22,7 @@ from sagemaker_byoc.compiler.pipeline import compile_job
 from sagemaker_byoc.local.layout import LayoutError, claim_run, new_run_dir
 from sagemaker_byoc.local.metrics import extract
 from sagemaker_byoc.local.session import EXIT_FAILED, EXIT_SUCCEEDED, LocalOptions, LocalRunError, prune_earlier_runs, run_local
+from sagemaker_byoc.spec.hyperparameter_encoding import encode
 from sagemaker_byoc.spec.model import Job, Metric, ParameterRange, Tuning
 
 SERVICE_OBJECTIVE_KEY = "_tuning_objective_metric"
@@ -73,13 +74,21 @@ def _run_trials(job: Job, tuning: Tuning, objective: Metric, root: Path, options
         print(f"--- trial {number} of {count}: {describe(values)} ---", file=out, flush=True)
         workdir = root / f"trial-{number}"
         # The service puts each tuned value over the static hyperparameters of the same name
-        # (job.yaml's or the escape hatch's), JSON-encoded as the tuning request lists them, and
-        # adds a key of its own, as it is.
-        service = {name: json.dumps(value) for name, value in values.items()}
+        # (job.yaml's or the escape hatch's), as the tuning request lists it, and adds a key of
+        # its own, as it is.
+        service = {r.name: as_the_service_sends(r, values[r.name], job.hyperparameter_encoding) for r in tuning.ranges}
         service[SERVICE_OBJECTIVE_KEY] = tuning.objective_metric
         exit_code = run_local(replace(options, workdir=workdir, service_hyperparameters=service), out)
         trials.append(Trial(number, values, exit_code, objective_value(objective, workdir)))
     return report(trials, tuning, out)
+
+
+def as_the_service_sends(parameter: ParameterRange, value: Any, encoding: str) -> str:
+    """A categorical value as the tuning request lists it (in the job's hyperparameter_encoding,
+    compiler/tuning_request.py); a number drawn from a range as its decimal text."""
+    if parameter.kind == "Categorical":
+        return encode(value, encoding)
+    return json.dumps(value)
 
 
 def objective_value(objective: Metric, workdir: Path) -> float | None:

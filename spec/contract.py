@@ -200,7 +200,7 @@ def _name_breaches(
             variables.setdefault(variable, name)
 
 
-def _decoded(text: str) -> Any:
+def decoded(text: str) -> Any:
     """A value as train reads it: json.loads (Python's, with NaN and Infinity), else the text."""
     if not _read_as_json(text):
         return text
@@ -254,7 +254,7 @@ SETTINGS: dict[str, Callable[[Any], str | None]] = {
 def _setting_breaches(name: str, text: Any, path: RequestPath) -> Iterator[Breach]:
     if not isinstance(text, str):
         return
-    value = _decoded(text)
+    value = decoded(text)
     problem = SETTINGS[name](value)
     if problem:
         yield Breach(path, f"hyperparameter {name!r} {problem} (train reads it as a setting), not {text}")

@@ -112,6 +112,7 @@ def build_job(source: Source) -> Job:
         retry_attempts=part("retry", lambda: (data.get("retry") or {}).get("max_attempts")),
         allow_secrets=part("allow_secrets", lambda: tuple(data.get("allow_secrets", ()))),
         source=source,
+        hyperparameter_encoding=part("hyperparameter_encoding", lambda: data.get("hyperparameter_encoding", default("hyperparameter_encoding"))),
         tuning=part("tuning", lambda: _tuning(data.get("tuning"))),
         tensorboard=part("tensorboard", lambda: _tensorboard(data.get("tensorboard"))),
         experiment=part("experiment", lambda: _experiment(data.get("experiment"))),

@@ -218,6 +218,8 @@ class Job:
     retry_attempts: int | None
     allow_secrets: tuple[str, ...]  # names whose values are not checked for credentials
     source: Source = field(repr=False, compare=False)
+    # How each hyperparameter value is written into the request (spec/hyperparameter_encoding.py).
+    hyperparameter_encoding: str = "framework"
     tuning: Tuning | None = None
     tensorboard: TensorBoard | None = None
     experiment: Experiment | None = None

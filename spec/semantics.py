@@ -15,8 +15,8 @@ from typing import Callable, Iterator
 
 from sagemaker_byoc.aws.ecr import looks_like_ecr, registry_of
 from sagemaker_byoc.aws.regions import botocore_version, closest_region, known_regions
-from sagemaker_byoc.aws.tuning_definition import DEFINITION_MEMBERS
-from sagemaker_byoc.spec import contract, secrets
+from sagemaker_byoc.aws.tuning_definition import DEFINITION_MEMBERS, WARM_POOL
+from sagemaker_byoc.spec import contract, hyperparameter_encoding, secrets
 from sagemaker_byoc.spec.code_tree import DEFAULT_OUTPUT_DIR, LOCAL_RUNS_DIR, ignored, tree_problems
 from sagemaker_byoc.spec.diagnostics import Diagnostic
 from sagemaker_byoc.spec.distribution_hyperparameters import DISTRIBUTION_HYPERPARAMETERS
@@ -184,12 +184,14 @@ def allowed_secrets_are_keys(job: Job) -> Iterator[Diagnostic]:
 
 
 def hyperparameters_fit(job: Job) -> Iterator[Diagnostic]:
+    encoding = job.hyperparameter_encoding
+    how = "once JSON-encoded" if encoding == hyperparameter_encoding.FRAMEWORK else f"as hyperparameter_encoding: {encoding} sends it"
     for name, value in job.hyperparameters.items():
-        encoded = json.dumps(value)
+        encoded = hyperparameter_encoding.encode(value, encoding)
         if len(encoded) > HYPERPARAMETER_VALUE_MAX:
             yield job.source.diagnostic(
                 ("hyperparameters", name),
-                f"hyperparameter {name!r} is {len(encoded)} characters once JSON-encoded; SageMaker allows {HYPERPARAMETER_VALUE_MAX}",
+                f"hyperparameter {name!r} is {len(encoded)} characters {how}; SageMaker allows {HYPERPARAMETER_VALUE_MAX}",
             )
 
 
@@ -312,6 +314,29 @@ def tuning_keeps_only_what_it_can(job: Job) -> Iterator[Diagnostic]:
         )
 
 
+def tuning_keeps_no_warm_pool(job: Job) -> Iterator[Diagnostic]:
+    """The definition's ResourceConfig takes no KeepAlivePeriodInSeconds (aws/tuning_definition.py):
+    the tuning request leaves it out, whichever key set it."""
+    if job.tuning is None:
+        return
+    data = job.source.data
+    places = []
+    if isinstance(data.get("resources"), dict) and "keep_alive" in data["resources"]:
+        places.append(("resources", "keep_alive"))
+    for hatch in ("request", "request_override"):
+        resources = (data.get(hatch) or {}).get("ResourceConfig")
+        if isinstance(resources, dict) and WARM_POOL in resources:
+            places.append((hatch, "ResourceConfig", WARM_POOL))
+    for at in places:
+        yield job.source.diagnostic(
+            at,
+            "the tuning job's training jobs keep no warm pool: the tuning API takes no KeepAlivePeriodInSeconds, and a "
+            "tuning job reuses its instances between its training jobs by itself (plain training jobs still keep theirs)",
+            key=True,
+            severity="warning",
+        )
+
+
 def hatch_keeps_the_shim(job: Job) -> Iterator[Diagnostic]:
     """SageMaker starts the image as `train` on the PATH, which is the shim; an entrypoint given
     through the escape hatch replaces that start, so the shim's environment, arguments and
@@ -428,7 +453,11 @@ _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?
 
 def hyperparameters_are_not_quoted_numbers(job: Job) -> Iterator[Diagnostic]:
     """A quoted number or boolean is sent as a string: the request carries "\"0.01\"", and the
-    toolkit's JSON decoding gives the script the string in SM_HPS and SM_TRAINING_ENV."""
+    toolkit's JSON decoding gives the script the string in SM_HPS and SM_TRAINING_ENV. Under the
+    encodings that send a string as it is, the opposite: see strings_sent_as_they_are."""
+    if job.hyperparameter_encoding != hyperparameter_encoding.FRAMEWORK:
+        yield from strings_sent_as_they_are(job)
+        return
     for name, value in job.hyperparameters.items():
         if not isinstance(value, str):
             continue
@@ -448,6 +477,49 @@ def hyperparameters_are_not_quoted_numbers(job: Job) -> Iterator[Diagnostic]:
                 f"{value}; a boolean's is {value.capitalize()}); to send a boolean, write {name}: {value} without quotes",
                 severity="warning",
             )
+
+
+def strings_sent_as_they_are(job: Job) -> Iterator[Diagnostic]:
+    """Under hyperparameter_encoding: estimator or model_trainer a string is sent as it is, and
+    train (as the toolkit) decodes it as JSON: "true" reaches the script as a boolean, its
+    argument True. Warned where the script's argument would differ from the text written."""
+    encoding = job.hyperparameter_encoding
+    for name, value in job.hyperparameters.items():
+        if not isinstance(value, str):
+            continue
+        decoded = contract.decoded(value)
+        argument = _argument(decoded)
+        if decoded is value or argument == value:
+            continue
+        shown = "an empty string" if argument == "" else argument
+        yield job.source.diagnostic(
+            ("hyperparameters", name),
+            f"{json.dumps(value)} is sent as it is (hyperparameter_encoding: {encoding}), and train decodes it as JSON: "
+            f"the script gets {_kind(decoded)}, its argument {shown}, not the text; hyperparameter_encoding: framework "
+            "sends it as a string",
+            severity="warning",
+        )
+
+
+def _argument(value: object) -> str:
+    """The command-line argument of a decoded value (the toolkit's to_cmd_args)."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return ",".join(f"{k}={v}" for k, v in sorted(value.items()))
+    return str(value)
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {json.dumps(value)}"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the string {json.dumps(value)}"
+    return "a list" if isinstance(value, list) else "a mapping"
 
 
 def channel_local_paths_exist(job: Job) -> Iterator[Diagnostic]:
@@ -479,6 +551,7 @@ RULES: tuple[Rule, ...] = (
     vpc_is_complete,
     channels_have_one_source,
     tuning_keeps_only_what_it_can,
+    tuning_keeps_no_warm_pool,
     hatch_keeps_the_shim,
     channel_local_paths_inside,
     instance_groups_replace_type_and_count,

@@ -10,11 +10,11 @@ rendered request (aws/request_rules.py).
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Iterator
 
 from sagemaker_byoc.spec.diagnostics import Diagnostic
+from sagemaker_byoc.spec.hyperparameter_encoding import encode
 from sagemaker_byoc.spec.model import Job, Tuning
 
 MAX_TUNED = 30  # ParameterRanges: "the sum of the number of hyperparameters for all the ranges"
@@ -55,7 +55,8 @@ def _bounds(job: Job, tuning: Tuning) -> Iterator[Diagnostic]:
     for r in tuning.ranges:
         at = ("tuning", "ranges", r.name)
         if r.kind == "Categorical":
-            encoded = [json.dumps(v) for v in r.values]
+            # As the request lists them, in the job's encoding: under estimator, 1 and "1" are one value.
+            encoded = [encode(v, job.hyperparameter_encoding) for v in r.values]
             repeated = sorted({v for v in encoded if encoded.count(v) > 1})
             if repeated:
                 yield job.source.diagnostic((*at, "values"), f"{r.name}: the value {repeated[0]} is listed twice")

@@ -1,5 +1,5 @@
 """The tools .ci/run provides (shells, awks, Java, unshare, root, the JSONTestSuite and the shared
-reference in ../shared, the toolkit oracle, the linters, moto and the aws CLI).
+reference in ../shared, the toolkit oracle, the SageMaker SDK, the linters, moto and the aws CLI).
 
 On a workstation a test whose tool is absent is skipped with the way to get it; in CI
 (CI=true) .ci/run has installed everything, so an absence is a broken CI setup and fails the

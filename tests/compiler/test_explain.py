@@ -76,7 +76,10 @@ def test_defaults_and_derivations_are_named(tmp_path):
         "value": "7200",
         "where": f"{job}:12 limits.max_runtime; a duration, in seconds",
     }
-    assert rows["HyperParameters.lr"]["where"] == f"{job}:14 hyperparameters.lr; JSON-encoded, as the SDK's estimators do"
+    assert rows["HyperParameters.lr"]["where"] == (
+        f"{job}:14 hyperparameters.lr; json.dumps(value), as the SDK's framework estimators (PyTorch, TensorFlow, ...) send it "
+        "(hyperparameter_encoding: framework, the default)"
+    )
     # A channel written as its S3 URI alone: the URI's line, the defaults of the long form.
     assert rows["InputDataConfig[0].DataSource.S3DataSource.S3Uri"]["where"] == f"{job}:16 inputs.train"
     assert rows["InputDataConfig[0].ChannelName"]["where"] == f"{job}:16 inputs.train"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import re
@@ -9,12 +10,18 @@ import shutil
 import subprocess
 import sys
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sagemaker_byoc.local.trials import draw
+from sagemaker_byoc.compiler.pipeline import compile_job
+from sagemaker_byoc.local import LocalOptions
+from sagemaker_byoc.local.trials import draw, run_trials
+from sagemaker_byoc.spec.hyperparameter_encoding import encode
 from sagemaker_byoc.spec.model import ParameterRange
 from tests.compiler.jobs import REPO, make_job
+
+from .jobs import job_document, write_job
 
 EXAMPLE = REPO / "examples" / "tuning"
 TRIAL_LINE = re.compile(r"  trial (\d): lr=(\S+) epochs=(\d+) optimizer=\"(\w+)\" -> (\S+)")
@@ -86,3 +93,33 @@ def test_a_drawn_value_lies_inside_its_range(parameter, seed):
         assert isinstance(value, int) and parameter.min <= value <= parameter.max
     else:
         assert isinstance(value, float) and parameter.min * (1 - 1e-12) <= value <= parameter.max * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("encoding", ["framework", "estimator", "model_trainer"])
+def test_a_trial_gets_its_values_as_the_tuning_request_lists_them(tmp_path, encoding):
+    """The service passes a categorical value as the tuning request lists it, in the job's
+    hyperparameter_encoding, over the static values (encoded alike); a number drawn from an
+    Integer range as its decimal text."""
+    document = job_document(
+        hyperparameters={"flag": False, "name": "adam", "layers": ["a", "b"]},
+        hyperparameter_encoding=encoding,
+        tuning={
+            "objective": {"metric": "train:loss", "type": "Minimize"}, "strategy": "Random", "max_jobs": 2,
+            "ranges": {"flag": {"values": [True]}, "size": {"values": [7]}, "epochs": {"min": 3, "max": 4}},
+        },
+    )  # fmt: skip
+    job = write_job(tmp_path / "job", document, script="print('loss: 0.5')\n")
+    out = io.StringIO()
+    assert run_trials(LocalOptions(job, workdir=tmp_path / "runs", keep_runs=None), 1, 0, out) == 0, out.getvalue()
+    written = json.loads((tmp_path / "runs" / "trial-1" / "input" / "config" / "hyperparameters.json").read_text())
+    assert written.pop("epochs") in ("3", "4")
+    assert written == {
+        "flag": encode(True, encoding),
+        "size": encode(7, encoding),
+        "name": encode("adam", encoding),
+        "layers": encode(["a", "b"], encoding),
+        "_tuning_objective_metric": "train:loss",
+    }
+    request = compile_job(job).rendered.tuning_request.body
+    listed = request["HyperParameterTuningJobConfig"]["ParameterRanges"]["CategoricalParameterRanges"]
+    assert {r["Name"]: r["Values"][0] for r in listed} == {"flag": written["flag"], "size": written["size"]}

@@ -51,6 +51,13 @@ def test_paths_under_opt_ml_and_the_checkpoint_path_map_to_the_run_directory():
     assert request["HyperParameters"]["submit"] == json.dumps("/opt/ml/input/data/scripts"), "the request is not changed"
 
 
+def test_a_path_sent_as_it_is_stays_as_it_is_once_mapped():
+    """Under hyperparameter_encoding: estimator or model_trainer a string is sent as it is, so its
+    mapped path must be too: JSON's quotes would reach the script."""
+    localized, _ = localize({"HyperParameters": {"raw": "/opt/ml/checkpoints", "json": json.dumps("/opt/ml/model")}}, Path("/r"), None, None)
+    assert localized["HyperParameters"] == {"raw": "/r/checkpoints", "json": json.dumps("/r/model")}
+
+
 def test_without_checkpoints_no_checkpoint_variable_is_set():
     localized, mapped = localize({"HyperParameters": {"a": "1"}}, Path("/r"), None, None)
     assert localized["Environment"] == {} and mapped == []

@@ -289,12 +289,15 @@ def _as_job_yaml_says(request: dict[str, Any], document: dict[str, Any], dump: d
     encoding = document.get("hyperparameter_encoding", "framework")
     for name, value in document["hyperparameters"].items():
         assert sent[name] == encode(value, encoding), name  # as the SDK of that name sends it
-    for name, value in (document.get("tuning") or {}).get("ranges", {}).items():
+    tuned = (document.get("tuning") or {}).get("ranges", {})
+    for name, value in tuned.items():
         sent[name] = encode(value["values"][0], encoding)  # the trial's value, as the tuning request lists it
     expected_args: list[str] = []
     for name in sorted(sent):
-        if name in contract.SETTINGS or (contract.is_reserved(name) and name not in contract.OWNED):
-            continue  # a setting of train's, or a name the compiler warned about: never an argument
+        # A tuned name is tuned for the script to see; a setting of train's or a name the
+        # compiler warned about is not for the script.
+        if name not in tuned and (name in contract.SETTINGS or (contract.is_reserved(name) and name not in contract.OWNED)):
+            continue
         value = toolkit.decode(sent[name])
         assert dump["env"][f"SM_HP_{name.upper()}"] == toolkit.env_value(value), name
         expected_args += [f"--{name}" if len(name) > 1 else f"-{name}", toolkit.arg_value(value)]

@@ -208,3 +208,29 @@ def test_the_rendered_request_writes_bounds_as_plain_decimals(tmp_path):
     [bounds] = json.loads(text)["HyperParameterTuningJobConfig"]["ParameterRanges"]["ContinuousParameterRanges"]
     assert (bounds["MinValue"], bounds["MaxValue"]) == ("0.00001", "10000000000000000.0")
     assert "e-05" not in text and "e+16" not in text
+
+
+@pytest.mark.parametrize(
+    ("given", "at"),
+    [
+        ("resources: {instance_type: ml.m5.large, keep_alive: 10m}", "/resources/keep_alive"),
+        ("request: {ResourceConfig: {KeepAlivePeriodInSeconds: 600}}", "/request/ResourceConfig/KeepAlivePeriodInSeconds"),
+    ],
+)
+def test_a_warm_pool_is_for_the_training_job_only(tmp_path, given, at):
+    """botocore's model: HyperParameterTuningResourceConfig "supports the capabilities of
+    ResourceConfig with the exception of KeepAlivePeriodInSeconds. Hyperparameter tuning jobs use
+    warm pools by default, which reuse clusters between training jobs." The SDK drops it from the
+    tuning request (v2 and v3 alike, tests/sdk); so does the compiler, with a warning at its line."""
+    job = tuning_job(tmp_path, "tuning: {objective: {metric: 'validation:loss', type: Minimize}, max_jobs: 2, ranges: {lr: {min: 0.001, max: 0.1}}}",
+                     METRICS + given + "\n")
+    compiled = compile_job(job)
+    assert compiled.rendered.request.body["ResourceConfig"]["KeepAlivePeriodInSeconds"] == 600
+    definition = compiled.rendered.tuning_request.body["TrainingJobDefinition"]
+    assert "KeepAlivePeriodInSeconds" not in definition["ResourceConfig"]
+    assert definition["ResourceConfig"]["InstanceType"] == compiled.rendered.request.body["ResourceConfig"]["InstanceType"]
+    line = next(n for n, text in enumerate(job.read_text().splitlines(), 1) if text.startswith(given.split(":")[0]))
+    assert [(d.pointer, d.line, d.message) for d in compiled.warnings] == [(at, line, (
+        "the tuning job's training jobs keep no warm pool: the tuning API takes no KeepAlivePeriodInSeconds, and a tuning job "
+        "reuses its instances between its training jobs by itself (plain training jobs still keep theirs)"
+    ))]
