@@ -22,7 +22,7 @@ from sagemaker_byoc.compiler.build_inputs import build_hash
 from sagemaker_byoc.compiler.python_builds import BUILDS
 from sagemaker_byoc.compiler.request import Request, build_request
 from sagemaker_byoc.compiler.tuning_request import build_tuning_request
-from sagemaker_byoc.spec.code_tree import LOCAL_RUNS_DIR
+from sagemaker_byoc.spec.code_tree import LOCAL_RUNS_DIR, requirements_named_again
 from sagemaker_byoc.spec.model import Job
 from sagemaker_byoc.text import escape
 
@@ -139,11 +139,8 @@ def request_json(body: dict) -> bytes:
 def _installs_code_requirements(job: Job) -> bool:
     """source_dir's requirements.txt gets its own install, unless image.requirements names that
     very file: it is installed once (spec/semantics.py warns)."""
-    code_requirements = job.code_path / "requirements.txt"
-    if not code_requirements.is_file():
-        return False
     own = job.directory / job.image.requirements if job.image.requirements else None
-    return own is None or not (own.is_file() and os.path.samefile(own, code_requirements))
+    return (job.code_path / "requirements.txt").is_file() and not requirements_named_again(job.code_path, own)
 
 
 def _dockerfile_context(job: Job, job_dir: Path, out_dir: Path, header: str) -> dict:

@@ -30,6 +30,13 @@ def ignored(name: str) -> bool:
     return name in IGNORED_DIRS or name.endswith(IGNORED_SUFFIXES)
 
 
+def requirements_named_again(code: Path, requirements: Path | None) -> bool:
+    """Whether image.requirements (a path, or None) is source_dir's own requirements.txt, which
+    the image installs by convention: it is then installed once (compiler/render.py; semantics warns)."""
+    own = code / "requirements.txt"
+    return requirements is not None and requirements.is_file() and own.is_file() and os.path.samefile(requirements, own)
+
+
 # The same rules as shutil.ignore_patterns reads them (a copy's filter matches any entry's name).
 IGNORED_PATTERNS = (*sorted(IGNORED_DIRS), *(f"*{suffix}" for suffix in IGNORED_SUFFIXES))
 # Folders beside job.yaml that the tool writes, so never code even when source_dir holds them:

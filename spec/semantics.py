@@ -17,7 +17,7 @@ from sagemaker_byoc.aws.ecr import looks_like_ecr, registry_of
 from sagemaker_byoc.aws.regions import botocore_version, closest_region, known_regions
 from sagemaker_byoc.aws.tuning_definition import DEFINITION_MEMBERS, WARM_POOL
 from sagemaker_byoc.spec import contract, hyperparameter_encoding, secrets
-from sagemaker_byoc.spec.code_tree import DEFAULT_OUTPUT_DIR, LOCAL_RUNS_DIR, ignored, tree_problems
+from sagemaker_byoc.spec.code_tree import DEFAULT_OUTPUT_DIR, LOCAL_RUNS_DIR, ignored, requirements_named_again, tree_problems
 from sagemaker_byoc.spec.diagnostics import Diagnostic
 from sagemaker_byoc.spec.distribution_hyperparameters import DISTRIBUTION_HYPERPARAMETERS
 from sagemaker_byoc.spec.durations import describe
@@ -125,9 +125,7 @@ def requirements_installed_once(job: Job) -> Iterator[Diagnostic]:
     """source_dir's requirements.txt is installed by convention; image.requirements naming the
     same file would install it twice (the compiler installs it once)."""
     requirements = job.image.requirements
-    code_requirements = job.code_path / "requirements.txt"
-    own = job.directory / requirements if requirements is not None else None
-    if own is not None and own.is_file() and code_requirements.is_file() and os.path.samefile(own, code_requirements):
+    if requirements_named_again(job.code_path, job.directory / requirements if requirements is not None else None):
         yield job.source.diagnostic(
             ("image", "requirements"),
             f"{requirements} is source_dir's requirements.txt, which the image installs anyway: remove image.requirements "
